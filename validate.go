@@ -1,0 +1,199 @@
+package kite
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Normalize validates a report, fills defaults and normalises enum aliases.
+// Every missing required field is named in one error.
+func (r *Report) Normalize() error {
+	var missing []string
+	req := func(field, v string) {
+		if strings.TrimSpace(v) == "" {
+			missing = append(missing, field)
+		}
+	}
+	req("title", r.Title)
+	req("description", r.Description)
+	req("severity", string(r.Severity))
+	req("issueType", string(r.IssueType))
+	req("namespace", r.Namespace)
+	req("scope.resourceType", r.Scope.ResourceType)
+	req("scope.resourceName", r.Scope.ResourceName)
+	if len(missing) > 0 {
+		return &Error{
+			Code:    EINVALID,
+			Field:   missing[0],
+			Message: "Validation failed",
+			Details: "missing required fields: " + strings.Join(missing, ", "),
+		}
+	}
+	var err error
+	if r.Severity, err = ParseSeverity("severity", string(r.Severity)); err != nil {
+		return err
+	}
+	if r.IssueType, err = ParseIssueType("issueType", string(r.IssueType)); err != nil {
+		return err
+	}
+	if r.State == "" {
+		r.State = StateActive
+	} else if r.State, err = ParseState("state", string(r.State)); err != nil {
+		return err
+	}
+	if r.Scope.ResourceNamespace == "" {
+		r.Scope.ResourceNamespace = r.Namespace
+	}
+	checks := []error{
+		checkName("namespace", r.Namespace),
+		checkName("scope.resourceType", r.Scope.ResourceType),
+		checkName("scope.resourceName", r.Scope.ResourceName),
+		checkName("scope.resourceNamespace", r.Scope.ResourceNamespace),
+		checkText("title", r.Title, maxTitleLen),
+		checkText("description", r.Description, maxDescriptionLen),
+		checkText("key", r.Key, maxKeyLen),
+		checkLinks(r.Links),
+	}
+	for _, e := range checks {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// Normalize validates an update and normalises its enum aliases.
+func (u *IssueUpdate) Normalize() error {
+	if u.Title != nil {
+		if strings.TrimSpace(*u.Title) == "" {
+			return Invalid("title", "Validation failed", "title must not be empty")
+		}
+		if err := checkText("title", *u.Title, maxTitleLen); err != nil {
+			return err
+		}
+	}
+	if u.Description != nil {
+		if err := checkText("description", *u.Description, maxDescriptionLen); err != nil {
+			return err
+		}
+	}
+	if u.Severity != nil {
+		v, err := ParseSeverity("severity", string(*u.Severity))
+		if err != nil {
+			return err
+		}
+		u.Severity = &v
+	}
+	if u.IssueType != nil {
+		v, err := ParseIssueType("issueType", string(*u.IssueType))
+		if err != nil {
+			return err
+		}
+		u.IssueType = &v
+	}
+	if u.State != nil {
+		v, err := ParseState("state", string(*u.State))
+		if err != nil {
+			return err
+		}
+		u.State = &v
+	}
+	if u.Scope != nil {
+		for field, v := range map[string]string{
+			"scope.resourceType": u.Scope.ResourceType,
+			"scope.resourceName": u.Scope.ResourceName,
+		} {
+			if strings.TrimSpace(v) == "" {
+				return Invalid(field, "Validation failed", field+" must not be empty")
+			}
+			if err := checkName(field, v); err != nil {
+				return err
+			}
+		}
+		if u.Scope.ResourceNamespace != "" {
+			if err := checkName("scope.resourceNamespace", u.Scope.ResourceNamespace); err != nil {
+				return err
+			}
+		}
+	}
+	if u.Links != nil {
+		return checkLinks(*u.Links)
+	}
+	return nil
+}
+
+// ValidateFilter checks a list filter's enum values, normalising aliases.
+func (f *IssueFilter) Validate() error {
+	if strings.TrimSpace(f.Namespace) == "" {
+		return Invalid("namespace", "Missing namespace", "the namespace query parameter is required")
+	}
+	if err := checkName("namespace", f.Namespace); err != nil {
+		return err
+	}
+	var err error
+	if f.Severity != "" {
+		if f.Severity, err = ParseSeverity("severity", string(f.Severity)); err != nil {
+			return err
+		}
+	}
+	if f.IssueType != "" {
+		if f.IssueType, err = ParseIssueType("issueType", string(f.IssueType)); err != nil {
+			return err
+		}
+	}
+	if f.State != "" {
+		if f.State, err = ParseState("state", string(f.State)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkName guards the strings that become parts of store keys: bounded and
+// free of control characters (NUL separates key parts).
+func checkName(field, v string) error {
+	if len(v) > maxNameLen {
+		return Invalid(field, "Validation failed", fmt.Sprintf("%s is longer than %d bytes", field, maxNameLen))
+	}
+	if !utf8.ValidString(v) {
+		return Invalid(field, "Validation failed", field+" is not valid UTF-8")
+	}
+	if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		return Invalid(field, "Validation failed", field+" must not contain control characters")
+	}
+	return nil
+}
+
+func checkText(field, v string, max int) error {
+	if len(v) > max {
+		return Invalid(field, "Validation failed", fmt.Sprintf("%s is longer than %d bytes", field, max))
+	}
+	if !utf8.ValidString(v) {
+		return Invalid(field, "Validation failed", field+" is not valid UTF-8")
+	}
+	if strings.IndexByte(v, 0) >= 0 {
+		return Invalid(field, "Validation failed", field+" must not contain NUL bytes")
+	}
+	return nil
+}
+
+func checkLinks(links []Link) error {
+	if len(links) > maxLinks {
+		return Invalid("links", "Validation failed", fmt.Sprintf("at most %d links", maxLinks))
+	}
+	for i, l := range links {
+		field := fmt.Sprintf("links[%d].url", i)
+		if strings.TrimSpace(l.URL) == "" {
+			return Invalid(field, "Validation failed", field+" is required")
+		}
+		if err := checkText(field, l.URL, maxURLLen); err != nil {
+			return err
+		}
+		if err := checkText(fmt.Sprintf("links[%d].title", i), l.Title, maxTitleLen); err != nil {
+			return err
+		}
+	}
+	return nil
+}
