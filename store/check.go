@@ -1,0 +1,140 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// maxProblems bounds the report of a badly damaged file.
+const maxProblems = 20
+
+// Check verifies the file's derived data against its records: every index
+// key, fingerprint and counter is recomputed from the issues and compared
+// both ways; timeline events and relations must point at existing issues;
+// the revision counter must cover every record and change. It also runs
+// bbolt's own page consistency check. It returns nil or an error listing
+// the first problems found.
+func (s *Store) Check() error {
+	return s.view(func(tx *bolt.Tx) error {
+		c := &checker{tx: tx}
+		c.run()
+		if len(c.problems) == 0 {
+			return nil
+		}
+		return fmt.Errorf("store check found %d problem(s): %w", c.count, errors.Join(c.problems...))
+	})
+}
+
+type checker struct {
+	tx       *bolt.Tx
+	problems []error
+	count    int
+}
+
+func (c *checker) fail(format string, args ...any) {
+	c.count++
+	if len(c.problems) < maxProblems {
+		c.problems = append(c.problems, fmt.Errorf(format, args...))
+	}
+}
+
+func (c *checker) run() {
+	for err := range c.tx.Check() {
+		c.fail("bbolt: %v", err)
+	}
+	expected := map[string]map[string][]byte{}
+	for _, b := range [][]byte{bucketByNS, bucketByScope, bucketFP, bucketCounts} {
+		expected[string(b)] = map[string][]byte{}
+	}
+	rev := be64(c.tx.Bucket(bucketMeta).Get(keyRev))
+	_ = c.tx.Bucket(bucketIssues).ForEach(func(k, v []byte) error {
+		is, err := decodeRecord(v)
+		if err != nil {
+			c.fail("issue %x: %v", k, err)
+			return nil
+		}
+		if len(k) != idLen || formatID(k) != is.ID {
+			c.fail("issue key %x holds record with id %s", k, is.ID)
+		}
+		if is.Rev > rev {
+			c.fail("issue %s has rev %d beyond the store's %d", is.ID, is.Rev, rev)
+		}
+		if !tupleOf(is).valid() {
+			c.fail("issue %s has invalid state/severity/type %s/%s/%s", is.ID, is.State, is.Severity, is.IssueType)
+			return nil
+		}
+		for _, e := range indexEntries(is, k) {
+			m := expected[string(e.bucket)]
+			if _, dup := m[string(e.key)]; dup {
+				c.fail("issue %s: %s key %q is claimed by two issues", is.ID, e.bucket, e.key)
+			}
+			m[string(e.key)] = e.value
+		}
+		ck := string(countKey(is.Namespace, tupleOf(is)))
+		expected[string(bucketCounts)][ck] = u64(be64(expected[string(bucketCounts)][ck]) + 1)
+		return nil
+	})
+	for name, want := range expected {
+		c.compareBucket([]byte(name), want)
+	}
+	c.checkOwned(bucketEvents, "timeline event")
+	c.checkRelations()
+	if k, _ := c.tx.Bucket(bucketChanges).Cursor().Last(); k != nil && be64(k) != rev {
+		c.fail("change log ends at rev %d but the store is at %d", be64(k), rev)
+	}
+}
+
+// compareBucket reports keys missing from, extra in, or different in bucket.
+func (c *checker) compareBucket(name []byte, want map[string][]byte) {
+	seen := 0
+	_ = c.tx.Bucket(name).ForEach(func(k, v []byte) error {
+		w, ok := want[string(k)]
+		switch {
+		case !ok:
+			c.fail("%s has stray key %q", name, k)
+		case !bytes.Equal(w, v):
+			c.fail("%s key %q holds %x, records say %x", name, k, v, w)
+		default:
+			seen++
+		}
+		return nil
+	})
+	if seen != len(want) {
+		c.fail("%s lacks %d key(s) the records need", name, len(want)-seen)
+	}
+}
+
+// checkOwned reports entries whose leading issue id has no record.
+func (c *checker) checkOwned(name []byte, what string) {
+	issues := c.tx.Bucket(bucketIssues)
+	_ = c.tx.Bucket(name).ForEach(func(k, _ []byte) error {
+		if len(k) < idLen || issues.Get(k[:idLen]) == nil {
+			c.fail("%s %x belongs to no issue", what, k)
+		}
+		return nil
+	})
+}
+
+func (c *checker) checkRelations() {
+	issues := c.tx.Bucket(bucketIssues)
+	rel, rev := c.tx.Bucket(bucketRel), c.tx.Bucket(bucketRelRev)
+	_ = rel.ForEach(func(k, _ []byte) error {
+		if len(k) != 2*idLen || issues.Get(k[:idLen]) == nil || issues.Get(k[idLen:]) == nil {
+			c.fail("relation %x joins a missing issue", k)
+			return nil
+		}
+		if rev.Get(pairKey(k[idLen:], k[:idLen])) == nil {
+			c.fail("relation %x has no reverse entry", k)
+		}
+		return nil
+	})
+	_ = rev.ForEach(func(k, _ []byte) error {
+		if len(k) != 2*idLen || rel.Get(pairKey(k[idLen:], k[:idLen])) == nil {
+			c.fail("reverse relation %x has no forward entry", k)
+		}
+		return nil
+	})
+}

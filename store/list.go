@@ -1,0 +1,192 @@
+package store
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/konflux-ci/kite"
+)
+
+// ListIssues returns one page of a namespace's issues, newest detectedAt
+// first. Enum filters are answered from the by_ns index and the counters
+// alone: the page costs O(limit + offset) key reads whatever the namespace
+// size. Resource filters go through by_scope; only the substring search
+// reads every record of the namespace.
+func (s *Store) ListIssues(ctx context.Context, f kite.IssueFilter) (*kite.IssueList, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	f = f.Normalize()
+	out := &kite.IssueList{Issues: []*kite.Issue{}}
+	err := s.view(func(tx *bolt.Tx) error {
+		var ids [][]byte
+		var err error
+		if f.ResourceType != "" || f.ResourceName != "" || f.Search != "" {
+			ids, out.Total, err = listScanned(tx, f)
+		} else {
+			ids, out.Total = listIndexed(tx, f)
+		}
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			is, err := loadIssue(tx, id)
+			if err != nil {
+				return err
+			}
+			if err := joinRelations(tx, id, is); err != nil {
+				return err
+			}
+			out.Issues = append(out.Issues, is)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// listIndexed merges the by_ns ranges of every (state, severity, type) tuple
+// the filter admits, newest first. Keys within a range end with
+// detectedAt(8) id(16), so comparing those suffixes orders the merge.
+func listIndexed(tx *bolt.Tx, f kite.IssueFilter) ([][]byte, int) {
+	tuples := matchingTuples(f)
+	total := countTuples(tx, f.Namespace, tuples)
+	if f.Offset >= total {
+		return nil, total
+	}
+	b := tx.Bucket(bucketByNS)
+	var heads []*rangeCursor
+	for _, tp := range tuples {
+		if rc := newRangeCursor(b, countKey(f.Namespace, tp)); rc != nil {
+			heads = append(heads, rc)
+		}
+	}
+	want := min(f.Offset+f.Limit, total)
+	ids := make([][]byte, 0, f.Limit)
+	for n := 0; n < want && len(heads) > 0; n++ {
+		best := 0
+		for i := 1; i < len(heads); i++ {
+			if bytes.Compare(heads[i].suffix(), heads[best].suffix()) > 0 {
+				best = i
+			}
+		}
+		if n >= f.Offset {
+			ids = append(ids, bytes.Clone(heads[best].id()))
+		}
+		if !heads[best].prev() {
+			heads = slices.Delete(heads, best, best+1)
+		}
+	}
+	return ids, total
+}
+
+// rangeCursor walks the keys under one prefix from the last to the first.
+type rangeCursor struct {
+	c      *bolt.Cursor
+	prefix []byte
+	key    []byte
+}
+
+func newRangeCursor(b *bolt.Bucket, prefix []byte) *rangeCursor {
+	rc := &rangeCursor{c: b.Cursor(), prefix: prefix}
+	// Seek to the first key past the range, then step back into it. The
+	// prefix ends with a type code below 0xff, so incrementing its last
+	// byte gives the range's upper bound.
+	upper := bytes.Clone(prefix)
+	upper[len(upper)-1]++
+	k, _ := rc.c.Seek(upper)
+	if k == nil {
+		k, _ = rc.c.Last()
+	} else {
+		k, _ = rc.c.Prev()
+	}
+	if k == nil || !bytes.HasPrefix(k, prefix) {
+		return nil
+	}
+	rc.key = k
+	return rc
+}
+
+func (rc *rangeCursor) suffix() []byte { return rc.key[len(rc.prefix):] }
+func (rc *rangeCursor) id() []byte     { return rc.key[len(rc.key)-idLen:] }
+
+func (rc *rangeCursor) prev() bool {
+	k, _ := rc.c.Prev()
+	if k == nil || !bytes.HasPrefix(k, rc.prefix) {
+		return false
+	}
+	rc.key = k
+	return true
+}
+
+// listScanned answers filters the counters cannot: it gathers candidates
+// from by_scope (resource filters) or the whole namespace (search), reads
+// them and filters, sorts and pages in memory.
+func listScanned(tx *bolt.Tx, f kite.IssueFilter) ([][]byte, int, error) {
+	var ids [][]byte
+	if f.ResourceType != "" || f.ResourceName != "" {
+		prefix := scopePrefix(f.Namespace, f.ResourceType, f.ResourceName)
+		c := tx.Bucket(bucketByScope).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			_, rname, id := splitScopeKey(k, len(f.Namespace))
+			if f.ResourceName != "" && string(rname) != f.ResourceName {
+				continue
+			}
+			ids = append(ids, bytes.Clone(id))
+		}
+	} else {
+		ids = idsWithPrefix(tx.Bucket(bucketByNS).Cursor(), nsPrefix(f.Namespace))
+	}
+	type hit struct {
+		id []byte
+		is *kite.Issue
+	}
+	needle := strings.ToLower(f.Search)
+	var hits []hit
+	for _, id := range ids {
+		is, err := loadIssue(tx, id)
+		if err != nil {
+			return nil, 0, err
+		}
+		if is == nil || !matches(is, f, needle) {
+			continue
+		}
+		hits = append(hits, hit{id, is})
+	}
+	slices.SortFunc(hits, func(a, b hit) int {
+		if c := b.is.DetectedAt.Compare(a.is.DetectedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(string(b.id), string(a.id))
+	})
+	total := len(hits)
+	lo, hi := min(f.Offset, total), min(f.Offset+f.Limit, total)
+	page := make([][]byte, 0, hi-lo)
+	for _, h := range hits[lo:hi] {
+		page = append(page, h.id)
+	}
+	return page, total, nil
+}
+
+func matches(is *kite.Issue, f kite.IssueFilter, needle string) bool {
+	switch {
+	case f.State != "" && is.State != f.State,
+		f.Severity != "" && is.Severity != f.Severity,
+		f.IssueType != "" && is.IssueType != f.IssueType,
+		f.ResourceType != "" && is.Scope.ResourceType != f.ResourceType,
+		f.ResourceName != "" && is.Scope.ResourceName != f.ResourceName:
+		return false
+	}
+	if needle == "" {
+		return true
+	}
+	return strings.Contains(strings.ToLower(is.Title), needle) ||
+		strings.Contains(strings.ToLower(is.Description), needle)
+}

@@ -1,0 +1,82 @@
+package store
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	bolt "go.etcd.io/bbolt"
+)
+
+// metrics are the store's Prometheus series, registered on the registry the
+// caller passes (none when nil, as in most tests).
+type metrics struct {
+	commitSeconds prometheus.Histogram
+	batchSize     prometheus.Histogram
+	commitErrors  prometheus.Counter
+	issues        *prometheus.GaugeVec
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		commitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "kite_store_commit_duration_seconds",
+			Help:    "Time to run and fsync one write transaction.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+		}),
+		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "kite_store_commit_batch_size",
+			Help:    "Writes grouped into one commit.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
+		}),
+		commitErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kite_store_commit_errors_total",
+			Help: "Write transactions that failed to commit.",
+		}),
+		issues: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "kite_issues",
+			Help: "Issues in the store by namespace, state, severity and type.",
+		}, []string{"namespace", "state", "severity", "type"}),
+	}
+	if reg != nil {
+		for _, c := range []prometheus.Collector{m.commitSeconds, m.batchSize, m.commitErrors, m.issues} {
+			if err := reg.Register(c); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return m, nil
+}
+
+func (m *metrics) observeCommit(d time.Duration, n int) {
+	m.commitSeconds.Observe(d.Seconds())
+	m.batchSize.Observe(float64(n))
+}
+
+// loadGauges sets the issue gauges from the counters once at open; commits
+// then move them by their deltas, so a scrape never scans the store.
+func (s *Store) loadGauges() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCounts).ForEach(func(k, v []byte) error {
+			if ns, tp, ok := splitCountKey(k); ok {
+				s.gauge(ns, tp).Set(float64(be64(v)))
+			}
+			return nil
+		})
+	})
+}
+
+func (s *Store) applyCounts(deltas map[string]int64) {
+	for k, d := range deltas {
+		if d == 0 {
+			continue
+		}
+		if ns, tp, ok := splitCountKey([]byte(k)); ok {
+			s.gauge(ns, tp).Add(float64(d))
+		}
+	}
+}
+
+func (s *Store) gauge(ns string, tp tuple) prometheus.Gauge {
+	st, sv, ty := tp.labels()
+	return s.metrics.issues.WithLabelValues(ns, string(st), string(sv), string(ty))
+}

@@ -1,0 +1,168 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/konflux-ci/kite"
+)
+
+// recordVersion tags every stored record so a later layout can read old
+// records and convert them.
+const recordVersion = 1
+
+// record is the stored form of an issue. Relations are not part of it: they
+// live in their own buckets and are joined on read.
+type record struct {
+	V int `json:"v"`
+	*kite.Issue
+}
+
+func encodeRecord(is *kite.Issue) ([]byte, error) {
+	from, to := is.RelatedFrom, is.RelatedTo
+	is.RelatedFrom, is.RelatedTo = nil, nil
+	defer func() { is.RelatedFrom, is.RelatedTo = from, to }()
+	return json.Marshal(record{V: recordVersion, Issue: is})
+}
+
+func decodeRecord(v []byte) (*kite.Issue, error) {
+	r := record{Issue: &kite.Issue{}}
+	if err := json.Unmarshal(v, &r); err != nil {
+		return nil, fmt.Errorf("decode issue record: %w", err)
+	}
+	if r.V != recordVersion {
+		return nil, fmt.Errorf("issue record version %d is not readable by this build", r.V)
+	}
+	if r.Links == nil {
+		r.Links = []kite.Link{}
+	}
+	return r.Issue, nil
+}
+
+// loadIssue reads one record; nil when absent.
+func loadIssue(tx *bolt.Tx, id []byte) (*kite.Issue, error) {
+	v := tx.Bucket(bucketIssues).Get(id)
+	if v == nil {
+		return nil, nil
+	}
+	return decodeRecord(v)
+}
+
+func (t *txn) mustLoad(id []byte) (*kite.Issue, error) {
+	is, err := loadIssue(t.tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if is == nil {
+		return nil, errIssueNotFound
+	}
+	return is, nil
+}
+
+// indexEntry is one key an issue owns in a secondary bucket.
+type indexEntry struct {
+	bucket []byte
+	key    []byte
+	value  []byte
+}
+
+// indexEntries lists every secondary key of an issue. Every write path goes
+// through saveIssue/deleteIssue, which diff these lists, and Check
+// recomputes them, so the indexes cannot drift from the records.
+func indexEntries(is *kite.Issue, id []byte) []indexEntry {
+	return []indexEntry{
+		{bucketByNS, byNSKey(is, id), nil},
+		{bucketByScope, byScopeKey(is, id), nil},
+		{bucketFP, []byte(is.Fingerprint), id},
+	}
+}
+
+// saveIssue writes a new version of an issue (old is nil for a create):
+// bumps its revision, updates the record, its index keys and counters, logs
+// the change and appends the timeline event that explains it.
+func (t *txn) saveIssue(id []byte, old, is *kite.Issue, ev kite.Event) error {
+	rev := t.nextRev()
+	is.Rev = rev
+	is.UpdatedAt = t.now
+	v, err := encodeRecord(is)
+	if err != nil {
+		return err
+	}
+	newEntries := indexEntries(is, id)
+	if old != nil {
+		for _, e := range indexEntries(old, id) {
+			if !containsKey(newEntries, e) {
+				if err := t.del(e.bucket, e.key); err != nil {
+					return err
+				}
+			}
+		}
+		if err := t.count(old, -1); err != nil {
+			return err
+		}
+	}
+	for _, e := range newEntries {
+		if err := t.put(e.bucket, e.key, e.value); err != nil {
+			return err
+		}
+	}
+	if err := t.count(is, +1); err != nil {
+		return err
+	}
+	if err := t.put(bucketIssues, id, v); err != nil {
+		return err
+	}
+	if err := t.addEvent(id, rev, ev); err != nil {
+		return err
+	}
+	return t.logChange(rev, id, "put")
+}
+
+// deleteIssue removes an issue with everything that hangs off it.
+func (t *txn) deleteIssue(id []byte, is *kite.Issue) error {
+	for _, e := range indexEntries(is, id) {
+		if err := t.del(e.bucket, e.key); err != nil {
+			return err
+		}
+	}
+	if err := t.count(is, -1); err != nil {
+		return err
+	}
+	if err := t.delPrefix(bucketEvents, id); err != nil {
+		return err
+	}
+	if err := t.deleteRelations(id); err != nil {
+		return err
+	}
+	if err := t.del(bucketIssues, id); err != nil {
+		return err
+	}
+	return t.logChange(t.nextRev(), id, "delete")
+}
+
+func containsKey(es []indexEntry, e indexEntry) bool {
+	for _, x := range es {
+		if bytes.Equal(x.bucket, e.bucket) && bytes.Equal(x.key, e.key) && bytes.Equal(x.value, e.value) {
+			return true
+		}
+	}
+	return false
+}
+
+// delPrefix deletes every key of bucket that starts with prefix.
+func (t *txn) delPrefix(bucket, prefix []byte) error {
+	var keys [][]byte
+	c := t.tx.Bucket(bucket).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		keys = append(keys, bytes.Clone(k))
+	}
+	for _, k := range keys {
+		if err := t.del(bucket, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,210 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/konflux-ci/kite"
+)
+
+// FileName is the bbolt file inside the data directory.
+const FileName = "kite.db"
+
+// schemaVersion is the layout this code reads and writes. Open refuses a
+// file written by a newer layout instead of misreading it.
+const schemaVersion = 1
+
+// Options configure a Store. Only Dir is required.
+type Options struct {
+	// Dir is the data directory; it is created when missing.
+	Dir string
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+	// Registerer receives the store's metrics; nil registers nothing.
+	Registerer prometheus.Registerer
+	// LockTimeout bounds the wait for the file lock another process holds.
+	LockTimeout time.Duration
+	// MaxBatch bounds how many writes share one commit.
+	MaxBatch int
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+}
+
+// Store is the bbolt-backed implementation of kite.Service.
+type Store struct {
+	db      *bolt.DB
+	log     *slog.Logger
+	now     func() time.Time
+	metrics *metrics
+
+	// mu guards closed and makes Close wait for writers being enqueued.
+	mu       sync.RWMutex
+	closed   bool
+	ops      chan *writeOp
+	wg       sync.WaitGroup
+	maxBatch int
+}
+
+var _ kite.Service = (*Store)(nil)
+
+// Open opens (or creates) the store in o.Dir. A second process opening the
+// same directory fails after LockTimeout with an EUNAVAILABLE error.
+func Open(o Options) (*Store, error) {
+	if o.Dir == "" {
+		return nil, kite.Errorf(kite.EINVALID, "data directory is required")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.LockTimeout <= 0 {
+		o.LockTimeout = time.Second
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 512
+	}
+	if o.Now == nil {
+		o.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if err := os.MkdirAll(o.Dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	path := filepath.Join(o.Dir, FileName)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:      o.LockTimeout,
+		FreelistType: bolt.FreelistMapType,
+		// The freelist is rebuilt on open instead of written on every
+		// commit: fewer pages per fsync on the hot path.
+		NoFreelistSync: true,
+	})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, &kite.Error{
+			Code:    kite.EUNAVAILABLE,
+			Message: fmt.Sprintf("data directory %s is in use by another Kite process (lock on %s not released within %s)", o.Dir, path, o.LockTimeout),
+			Err:     err,
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s := &Store{
+		db:       db,
+		log:      o.Logger.With("component", "store"),
+		now:      o.Now,
+		ops:      make(chan *writeOp, o.MaxBatch),
+		maxBatch: o.MaxBatch,
+	}
+	if err := s.migrate(); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	m, err := newMetrics(o.Registerer)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	s.metrics = m
+	if err := s.loadGauges(); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	s.wg.Add(1)
+	go s.runWriter()
+	return s, nil
+}
+
+// migrate creates the buckets of a new file and checks the schema version
+// of an existing one.
+func (s *Store) migrate() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		v := meta.Get(keySchema)
+		switch {
+		case v == nil:
+			return meta.Put(keySchema, u64(schemaVersion))
+		case len(v) != 8:
+			return fmt.Errorf("meta/schema is corrupt (%d bytes)", len(v))
+		case be64(v) > schemaVersion:
+			return kite.Errorf(kite.EUNAVAILABLE, "the data directory was written by a newer Kite (schema %d, this build reads %d)", be64(v), schemaVersion)
+		}
+		return nil
+	})
+}
+
+// Path is the bbolt file's path.
+func (s *Store) Path() string { return s.db.Path() }
+
+// Ping reports whether storage is usable: open, readable, schema present.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.view(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketMeta).Get(keySchema) == nil {
+			return kite.Errorf(kite.EUNAVAILABLE, "storage has no schema version")
+		}
+		return nil
+	})
+}
+
+// Rev returns the last committed revision.
+func (s *Store) Rev() (uint64, error) {
+	var rev uint64
+	err := s.view(func(tx *bolt.Tx) error {
+		rev = be64(tx.Bucket(bucketMeta).Get(keyRev))
+		return nil
+	})
+	return rev, err
+}
+
+// Close stops accepting writes, lets the queued ones commit and closes the
+// file. It is safe to call more than once.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.ops)
+	s.mu.Unlock()
+	s.wg.Wait()
+	return s.db.Close()
+}
+
+// view runs fn in a read transaction, refusing once the store is closed.
+func (s *Store) view(fn func(tx *bolt.Tx) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return errClosed
+	}
+	return s.db.View(fn)
+}
+
+func be64(b []byte) uint64 {
+	if len(b) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(b)
+}
+
+var (
+	errClosed        = kite.Errorf(kite.EUNAVAILABLE, "storage is closed")
+	errIssueNotFound = kite.Errorf(kite.ENOTFOUND, "Issue not found")
+)

@@ -1,0 +1,187 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/konflux-ci/kite"
+)
+
+// writeOp is one caller's write. fn runs inside a transaction shared with
+// other callers' writes and must assign (not accumulate) its results, since
+// it may run a second time alone if the shared transaction fails.
+type writeOp struct {
+	fn   func(*txn) error
+	done chan error
+}
+
+// update queues fn for the writer and waits for its commit. The error is
+// fn's own, or the commit's.
+func (s *Store) update(ctx context.Context, fn func(*txn) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	op := &writeOp{fn: fn, done: make(chan error, 1)}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return errClosed
+	}
+	s.ops <- op
+	s.mu.RUnlock()
+	// Once queued, the write may commit: wait for the verdict even if the
+	// caller gives up, so an acknowledged write is never reported failed.
+	return <-op.done
+}
+
+// runWriter is the only goroutine that writes. It takes whatever writes are
+// queued (up to maxBatch), runs them in one transaction and commits once:
+// under load a commit carries many writes, idle it carries one, and nobody
+// waits on a timer.
+func (s *Store) runWriter() {
+	defer s.wg.Done()
+	batch := make([]*writeOp, 0, s.maxBatch)
+	for first := range s.ops {
+		batch = append(batch[:0], first)
+	drain:
+		for len(batch) < s.maxBatch {
+			select {
+			case op, ok := <-s.ops:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, op)
+			default:
+				break drain
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+// errOpFailed aborts a shared transaction in which one write failed after it
+// had changed something; the others are then retried one by one.
+var errOpFailed = errors.New("a write in the batch failed after modifying the transaction")
+
+func (s *Store) commit(batch []*writeOp) {
+	start := time.Now()
+	results := make([]error, len(batch))
+	var t *txn
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		t = newTxn(tx, s.now())
+		for i, op := range batch {
+			t.dirty = false
+			if err := op.fn(t); err != nil {
+				if t.dirty {
+					results[i] = err
+					return errOpFailed
+				}
+				// The write failed before it changed anything (not found,
+				// conflict, ...): fail it alone, keep the batch.
+				results[i] = err
+			}
+		}
+		return t.finish()
+	})
+	if err == nil {
+		s.metrics.observeCommit(time.Since(start), len(batch))
+		s.applyCounts(t.counts)
+		for i, op := range batch {
+			op.done <- results[i]
+		}
+		return
+	}
+	if len(batch) == 1 {
+		if errors.Is(err, errOpFailed) {
+			err = results[0]
+		} else {
+			s.metrics.commitErrors.Inc()
+			s.log.Error("commit failed", "err", err)
+			err = fmt.Errorf("commit: %w", err)
+		}
+		batch[0].done <- err
+		return
+	}
+	for _, op := range batch {
+		s.commit([]*writeOp{op})
+	}
+}
+
+// txn is the state of one write transaction: the bbolt tx, the clock, the
+// revision counter and the counter deltas to publish after commit.
+type txn struct {
+	tx     *bolt.Tx
+	now    time.Time
+	rev    uint64
+	revSet bool
+	counts map[string]int64 // countKey -> delta, applied to gauges after commit
+	dirty  bool
+}
+
+func newTxn(tx *bolt.Tx, now time.Time) *txn {
+	return &txn{
+		tx:     tx,
+		now:    now,
+		rev:    be64(tx.Bucket(bucketMeta).Get(keyRev)),
+		counts: map[string]int64{},
+	}
+}
+
+// nextRev returns a new revision for a change in this transaction.
+func (t *txn) nextRev() uint64 {
+	t.rev++
+	t.revSet = true
+	return t.rev
+}
+
+// finish writes the revision counter once for the whole transaction.
+func (t *txn) finish() error {
+	if !t.revSet {
+		return nil
+	}
+	return t.tx.Bucket(bucketMeta).Put(keyRev, u64(t.rev))
+}
+
+func (t *txn) put(bucket, k, v []byte) error {
+	t.dirty = true
+	if err := t.tx.Bucket(bucket).Put(k, v); err != nil {
+		return fmt.Errorf("put %s: %w", bucket, err)
+	}
+	return nil
+}
+
+func (t *txn) del(bucket, k []byte) error {
+	t.dirty = true
+	if err := t.tx.Bucket(bucket).Delete(k); err != nil {
+		return fmt.Errorf("delete %s: %w", bucket, err)
+	}
+	return nil
+}
+
+// change is one entry of the change log: which issue a revision touched.
+type change struct {
+	ID string `json:"id"`
+	Op string `json:"op"` // "put" or "delete"
+}
+
+func (t *txn) logChange(rev uint64, id []byte, op string) error {
+	v, err := json.Marshal(change{ID: formatID(id), Op: op})
+	if err != nil {
+		return err
+	}
+	return t.put(bucketChanges, u64(rev), v)
+}
+
+func (t *txn) addEvent(id []byte, rev uint64, ev kite.Event) error {
+	ev.Rev, ev.Time = rev, t.now
+	v, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	return t.put(bucketEvents, eventKey(id, rev), v)
+}
