@@ -1,0 +1,296 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// benchOptions configure one load run.
+type benchOptions struct {
+	url         string
+	concurrency int
+	requests    int
+	workload    string
+	namespaces  int
+	scopes      int
+	timeout     time.Duration
+}
+
+// workloads kite bench knows, with what each request does.
+var workloads = map[string]string{
+	"new-failure":    "pipeline-failure webhooks, each for a new pipeline (creates an issue)",
+	"repeat-failure": "pipeline-failure webhooks for a fixed set of pipelines (updates issues)",
+	"success":        "pipeline-success webhooks for that fixed set (resolves issues)",
+	"list":           "GET one namespace's issues filtered by severity and state, limit 50",
+	"get":            "GET one issue by id",
+}
+
+func newBenchCmd() *cobra.Command {
+	o := benchOptions{}
+	var names []string
+	for n := range workloads {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	var help strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&help, "  %-15s %s\n", n, workloads[n])
+	}
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Load a running Kite server and report throughput and latency",
+		Long: "Send a fixed number of requests of one workload at a fixed concurrency to a\n" +
+			"running Kite and print throughput, latency percentiles and the server's RSS.\n\nWorkloads:\n" + help.String(),
+		Example: "  kite bench --workload new-failure -n 100000 -c 32\n  kite bench --workload list -n 20000 -c 1",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, ok := workloads[o.workload]; !ok {
+				return usageErrorf("unknown --workload %q: use one of %s", o.workload, strings.Join(names, ", "))
+			}
+			if o.concurrency < 1 || o.requests < 1 || o.namespaces < 1 || o.scopes < 1 {
+				return usageErrorf("--concurrency, --requests, --namespaces and --scopes must be at least 1")
+			}
+			res, err := runBench(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			res.print(cmd.OutOrStdout())
+			if n := res.errors.Load(); n > 0 {
+				return fmt.Errorf("%d of %d requests failed (first: %s)", n, res.count, res.firstErr)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.url, "url", "http://127.0.0.1:8080", "base URL of the Kite server")
+	f.IntVarP(&o.concurrency, "concurrency", "c", 32, "requests in flight at once")
+	f.IntVarP(&o.requests, "requests", "n", 10000, "requests to send in all")
+	f.StringVarP(&o.workload, "workload", "w", "new-failure", "what to send (see above)")
+	f.IntVar(&o.namespaces, "namespaces", 10, "namespaces the load is spread over (bench-0, bench-1, ...)")
+	f.IntVar(&o.scopes, "scopes", 1000, "pipelines in the fixed set of repeat-failure and success")
+	f.DurationVar(&o.timeout, "timeout", 30*time.Second, "per-request timeout")
+	return cmd
+}
+
+// benchResult is what one run measured.
+type benchResult struct {
+	workload    string
+	concurrency int
+	count       int
+	errors      atomic.Int64
+	firstErr    string
+	elapsed     time.Duration
+	latencies   []time.Duration
+	serverRSS   float64
+}
+
+func runBench(ctx context.Context, o benchOptions) (*benchResult, error) {
+	base := strings.TrimRight(o.url, "/")
+	client := &http.Client{
+		Timeout:   o.timeout,
+		Transport: &http.Transport{MaxIdleConns: o.concurrency, MaxIdleConnsPerHost: o.concurrency},
+	}
+	gen, err := newGenerator(ctx, client, base, o)
+	if err != nil {
+		return nil, err
+	}
+	res := &benchResult{workload: o.workload, concurrency: o.concurrency, count: o.requests}
+	var next atomic.Int64
+	var errOnce sync.Once
+	lat := make([][]time.Duration, o.concurrency)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := range o.concurrency {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= o.requests || ctx.Err() != nil {
+					return
+				}
+				req, err := gen(i)
+				if err == nil {
+					t0 := time.Now()
+					err = do(client, req)
+					lat[w] = append(lat[w], time.Since(t0))
+				}
+				if err != nil {
+					res.errors.Add(1)
+					errOnce.Do(func() { res.firstErr = err.Error() })
+				}
+			}
+		})
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	for _, l := range lat {
+		res.latencies = append(res.latencies, l...)
+	}
+	slices.Sort(res.latencies)
+	res.serverRSS = scrapeRSS(client, base)
+	return res, ctx.Err()
+}
+
+// do sends a request and fails on any non-2xx answer.
+func do(c *http.Client, req *http.Request) error {
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s: %d %s", req.Method, req.URL.Path, resp.StatusCode, bytes.TrimSpace(body))
+	}
+	return nil
+}
+
+// newGenerator returns the function that builds request i of the workload.
+// Each run gets its own prefix so new-failure always creates new issues,
+// even against a store that earlier runs filled.
+func newGenerator(ctx context.Context, c *http.Client, base string, o benchOptions) (func(int) (*http.Request, error), error) {
+	run := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
+	ns := func(i int) string { return "bench-" + strconv.Itoa(i%o.namespaces) }
+	severities := []string{"info", "minor", "major", "critical"}
+	post := func(path string, body any) (*http.Request, error) {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+path, bytes.NewReader(b))
+		if err == nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		return req, err
+	}
+	get := func(path string) (*http.Request, error) {
+		return http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
+	}
+	failure := func(i int, pipeline string) (*http.Request, error) {
+		return post("/api/v1/webhooks/pipeline-failure", map[string]string{
+			"pipelineName":  pipeline,
+			"namespace":     ns(i),
+			"failureReason": []string{"ImagePullBackOff", "OOMKilled", "TaskRunTimeout", "3 tests failed"}[i%4],
+			"severity":      severities[(i/o.namespaces)%4],
+			"runId":         pipeline + "-run-" + strconv.Itoa(i),
+		})
+	}
+	switch o.workload {
+	case "new-failure":
+		return func(i int) (*http.Request, error) {
+			return failure(i, fmt.Sprintf("bench-%s-%d", run, i))
+		}, nil
+	case "repeat-failure":
+		return func(i int) (*http.Request, error) {
+			return failure(i, "bench-fixed-"+strconv.Itoa(i%o.scopes))
+		}, nil
+	case "success":
+		return func(i int) (*http.Request, error) {
+			return post("/api/v1/webhooks/pipeline-success", map[string]string{
+				"pipelineName": "bench-fixed-" + strconv.Itoa(i%o.scopes), "namespace": ns(i),
+			})
+		}, nil
+	case "list":
+		return func(i int) (*http.Request, error) {
+			q := url.Values{"namespace": {ns(i)}, "severity": {severities[i%4]}, "state": {"ACTIVE"}, "limit": {"50"}}
+			return get("/api/v1/issues?" + q.Encode())
+		}, nil
+	default: // get
+		ids, err := sampleIDs(ctx, c, base, o.namespaces)
+		if err != nil {
+			return nil, err
+		}
+		rng := rand.New(rand.NewPCG(1, 2))
+		picks := make([]string, o.requests)
+		for i := range picks {
+			picks[i] = ids[rng.IntN(len(ids))]
+		}
+		return func(i int) (*http.Request, error) { return get("/api/v1/issues/" + picks[i]) }, nil
+	}
+}
+
+// sampleIDs collects up to 1000 issue ids per bench namespace for "get".
+func sampleIDs(ctx context.Context, c *http.Client, base string, namespaces int) ([]string, error) {
+	var ids []string
+	for n := range namespaces {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/issues?limit=1000&namespace=bench-"+strconv.Itoa(n), nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		var page struct {
+			Data []struct {
+				ID string `json:"id"`
+			} `json:"data"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("list bench-%d: %w", n, err)
+		}
+		for _, d := range page.Data {
+			ids = append(ids, d.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("no issues in the bench namespaces: run the new-failure workload first")
+	}
+	return ids, nil
+}
+
+// scrapeRSS reads the server's resident memory from its /metrics; 0 when
+// unavailable.
+func scrapeRSS(c *http.Client, base string) float64 {
+	resp, err := c.Get(base + "/metrics")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "process_resident_memory_bytes "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return f
+		}
+	}
+	return 0
+}
+
+func (r *benchResult) percentile(p float64) time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	i := int(float64(len(r.latencies)-1) * p)
+	return r.latencies[i]
+}
+
+func (r *benchResult) print(w io.Writer) {
+	ms := func(d time.Duration) string { return strconv.FormatFloat(float64(d)/1e6, 'f', 3, 64) + " ms" }
+	fmt.Fprintf(w, "workload     %s\n", r.workload)
+	fmt.Fprintf(w, "concurrency  %d\n", r.concurrency)
+	fmt.Fprintf(w, "requests     %d (%d failed)\n", r.count, r.errors.Load())
+	fmt.Fprintf(w, "elapsed      %.3f s\n", r.elapsed.Seconds())
+	fmt.Fprintf(w, "throughput   %.0f req/s\n", float64(r.count)/r.elapsed.Seconds())
+	fmt.Fprintf(w, "latency      p50 %s  p90 %s  p99 %s  max %s\n",
+		ms(r.percentile(0.50)), ms(r.percentile(0.90)), ms(r.percentile(0.99)), ms(r.percentile(1)))
+	if r.serverRSS > 0 {
+		fmt.Fprintf(w, "server RSS   %.1f MB\n", r.serverRSS/(1<<20))
+	}
+}

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/konflux-ci/kite/api"
+	"github.com/konflux-ci/kite/store"
+)
+
+// serveOptions are kite serve's settings after flags and environment.
+type serveOptions struct {
+	addr            string
+	dataDir         string
+	logFormat       string
+	logLevel        string
+	demo            bool
+	maxBodyBytes    int64
+	clusterURL      string
+	logsPath        string
+	corsOrigin      string
+	shutdownTimeout time.Duration
+	lockTimeout     time.Duration
+}
+
+func newServeCmd(env lookupEnv) *cobra.Command {
+	o := serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the Kite server: REST API, webhooks and metrics over a local data directory",
+		Long: `Run the Kite server. Issues are kept in a bbolt file in --data-dir; the
+v1 REST API and webhooks, /healthz, /readyz, /metrics and /openapi.json are
+served on --addr. SIGTERM or SIGINT stops accepting connections, lets
+in-flight requests finish and closes the store.
+
+Environment: KITE_ADDR (or the original's KITE_HOST and KITE_PORT),
+KITE_DATA_DIR, KITE_LOG_FORMAT, KITE_LOG_LEVEL, KITE_CLUSTER_URL.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := newLogger(cmd.ErrOrStderr(), o.logFormat, o.logLevel)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
+			defer stop()
+			return serve(ctx, o, log)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", defaultAddr(env), "listen address (env KITE_ADDR, or KITE_HOST and KITE_PORT)")
+	f.StringVar(&o.dataDir, "data-dir", envOr(env, "KITE_DATA_DIR", "./kite-data"), "data directory (env KITE_DATA_DIR)")
+	f.StringVar(&o.logFormat, "log-format", envOr(env, "KITE_LOG_FORMAT", "text"), "log format: text or json")
+	f.StringVar(&o.logLevel, "log-level", envOr(env, "KITE_LOG_LEVEL", "info"), "log level: debug, info, warn or error")
+	f.BoolVar(&o.demo, "demo", false, "load a sample set of issues when the store is empty")
+	f.Int64Var(&o.maxBodyBytes, "max-body-bytes", api.DefaultMaxBodyBytes, "largest request body accepted; larger ones get 413")
+	f.StringVar(&o.clusterURL, "cluster-url", envOr(env, "KITE_CLUSTER_URL", ""), "console URL used to build pipeline log links when a webhook has a runId but no logsUrl")
+	f.StringVar(&o.logsPath, "logs-path", api.DefaultLogsPath, "path under --cluster-url of a PipelineRun's logs; {namespace} and {runId} are replaced")
+	f.StringVar(&o.corsOrigin, "cors-origin", api.DefaultCORSOrigin, "Access-Control-Allow-Origin sent to browsers")
+	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may take to finish on shutdown")
+	f.DurationVar(&o.lockTimeout, "lock-timeout", 2*time.Second, "how long to wait for another process to release the data directory")
+	return cmd
+}
+
+// defaultAddr honours KITE_ADDR, then the original Kite's KITE_HOST and
+// KITE_PORT, then :8080.
+func defaultAddr(env lookupEnv) string {
+	if v, ok := env("KITE_ADDR"); ok && v != "" {
+		return v
+	}
+	host, _ := env("KITE_HOST")
+	port, ok := env("KITE_PORT")
+	if !ok || port == "" {
+		port = "8080"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func envOr(env lookupEnv, key, def string) string {
+	if v, ok := env(key); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// serve runs the server until ctx ends, then shuts it down in reverse order
+// of start: listener and in-flight requests first, the store last.
+func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
+	if o.maxBodyBytes <= 0 {
+		return usageErrorf("--max-body-bytes must be positive")
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	st, err := store.Open(store.Options{Dir: o.dataDir, Logger: log, Registerer: reg, LockTimeout: o.lockTimeout})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("closing store", "err", err)
+		}
+	}()
+	if o.demo {
+		n, err := loadDemo(ctx, st)
+		if err != nil {
+			return fmt.Errorf("load demo data: %w", err)
+		}
+		if n > 0 {
+			log.Info("loaded demo issues", "count", n)
+		}
+	}
+
+	handler, err := api.New(api.Options{
+		Service:      st,
+		Ping:         st.Ping,
+		Logger:       log,
+		Registerer:   reg,
+		Gatherer:     reg,
+		MaxBodyBytes: o.maxBodyBytes,
+		Version:      buildVersion(),
+		ClusterURL:   o.clusterURL,
+		LogsPath:     o.logsPath,
+		CORSOrigin:   o.corsOrigin,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.addr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("kite serving", "addr", ln.Addr().String(), "data_dir", o.dataDir, "version", buildVersion())
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", o.shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestServeDemoAndGracefulShutdown(t *testing.T) {
+	dir := t.TempDir()
+	srv := startServer(t, dir, "--demo")
+	resp, err := http.Get(srv.url("/api/v1/issues?namespace=team-a"))
+	require.NoError(t, err)
+	var page struct {
+		Total int `json:"total"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&page))
+	resp.Body.Close()
+	assert.Positive(t, page.Total, "demo data is loaded")
+
+	for _, path := range []string{"/healthz", "/readyz", "/api/v1/health", "/metrics", "/openapi.json"} {
+		resp, err := http.Get(srv.url(path))
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode, path)
+	}
+
+	require.NoError(t, srv.cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, srv.wait(t))
+	assert.Contains(t, srv.logs.String(), `"msg":"stopped"`)
+
+	// Restarted with --demo over a non-empty store, nothing is added.
+	again := startServer(t, dir, "--demo")
+	resp, err = http.Get(again.url("/api/v1/issues?namespace=team-a"))
+	require.NoError(t, err)
+	var page2 struct {
+		Total int `json:"total"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&page2))
+	resp.Body.Close()
+	assert.Equal(t, page.Total, page2.Total)
+	assert.NotContains(t, again.logs.String(), "loaded demo issues")
+}
+
+func TestSecondServerOnSameDataDirFailsFast(t *testing.T) {
+	dir := t.TempDir()
+	startServer(t, dir)
+	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--lock-timeout", "200ms")
+	cmd.Env = append(os.Environ(), "KITE_TEST_MAIN=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	err := cmd.Run()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit)
+	assert.Equal(t, exitError, exit.ExitCode())
+	assert.Contains(t, stderr.String(), "in use by another Kite process")
+	assert.Less(t, time.Since(start), 20*time.Second)
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "--log-format", "xml"},
+		{"serve", "--log-level", "loud"},
+		{"serve", "--no-such-flag"},
+		{"bench", "--workload", "nope"},
+		{"bench", "-c", "0"},
+		{"frobnicate"},
+	} {
+		var out, errb bytes.Buffer
+		code := run(args, nil, &out, &errb, func(string) (string, bool) { return "", false })
+		assert.Equal(t, exitUsage, code, "%v: %s", args, errb.String())
+		assert.NotEmpty(t, errb.String())
+		assert.Empty(t, out.String())
+	}
+}
+
+func TestDefaultAddrFromEnvironment(t *testing.T) {
+	cases := []struct {
+		env  map[string]string
+		want string
+	}{
+		{nil, ":8080"},
+		{map[string]string{"KITE_PORT": "9000"}, ":9000"},
+		{map[string]string{"KITE_HOST": "0.0.0.0", "KITE_PORT": "9000"}, "0.0.0.0:9000"},
+		{map[string]string{"KITE_HOST": "127.0.0.1"}, "127.0.0.1:8080"},
+		{map[string]string{"KITE_ADDR": "127.0.0.1:7000", "KITE_PORT": "9000"}, "127.0.0.1:7000"},
+	}
+	for _, c := range cases {
+		env := func(k string) (string, bool) { v, ok := c.env[k]; return v, ok }
+		assert.Equal(t, c.want, defaultAddr(env), "%v", c.env)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var out bytes.Buffer
+	require.Equal(t, exitOK, run([]string{"version"}, nil, &out, &out, func(string) (string, bool) { return "", false }))
+	assert.NotEmpty(t, strings.TrimSpace(out.String()))
+}
