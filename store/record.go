@@ -2,45 +2,11 @@ package store
 
 import (
 	"bytes"
-	"encoding/json"
-	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/konflux-ci/kite"
 )
-
-// recordVersion tags every stored record so a later layout can read old
-// records and convert them.
-const recordVersion = 1
-
-// record is the stored form of an issue. Relations are not part of it: they
-// live in their own buckets and are joined on read.
-type record struct {
-	V int `json:"v"`
-	*kite.Issue
-}
-
-func encodeRecord(is *kite.Issue) ([]byte, error) {
-	from, to := is.RelatedFrom, is.RelatedTo
-	is.RelatedFrom, is.RelatedTo = nil, nil
-	defer func() { is.RelatedFrom, is.RelatedTo = from, to }()
-	return json.Marshal(record{V: recordVersion, Issue: is})
-}
-
-func decodeRecord(v []byte) (*kite.Issue, error) {
-	r := record{Issue: &kite.Issue{}}
-	if err := json.Unmarshal(v, &r); err != nil {
-		return nil, fmt.Errorf("decode issue record: %w", err)
-	}
-	if r.V != recordVersion {
-		return nil, fmt.Errorf("issue record version %d is not readable by this build", r.V)
-	}
-	if r.Links == nil {
-		r.Links = []kite.Link{}
-	}
-	return r.Issue, nil
-}
 
 // loadIssue reads one record; nil when absent.
 func loadIssue(tx *bolt.Tx, id []byte) (*kite.Issue, error) {
@@ -87,10 +53,7 @@ func (t *txn) saveIssue(id []byte, old, is *kite.Issue, ev kite.Event) error {
 	rev := t.nextRev()
 	is.Rev = rev
 	is.UpdatedAt = t.now
-	v, err := encodeRecord(is)
-	if err != nil {
-		return err
-	}
+	v := encodeRecord(is)
 	newEntries := indexEntries(is, id)
 	if old != nil {
 		for _, e := range indexEntries(old, id) {

@@ -1,0 +1,137 @@
+package store_test
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/konflux-ci/kite"
+	"github.com/konflux-ci/kite/store"
+)
+
+// benchIssues is the store size the benchmarks run against
+// (KITE_BENCH_ISSUES, default 100,000).
+func benchIssues() int {
+	if n, err := strconv.Atoi(os.Getenv("KITE_BENCH_ISSUES")); err == nil && n > 0 {
+		return n
+	}
+	return 100_000
+}
+
+var (
+	seedOnce  sync.Once
+	seeded    *store.Store
+	seededIDs []string
+	seedErr   error
+)
+
+// seededStore fills one store per test binary run with benchIssues issues
+// over ten namespaces, written by 64 concurrent reporters the way a webhook
+// burst arrives, and shares it between benchmarks.
+func seededStore(b *testing.B) (*store.Store, []string) {
+	b.Helper()
+	seedOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "kite-bench-")
+		if err != nil {
+			seedErr = err
+			return
+		}
+		seeded, seedErr = store.Open(store.Options{Dir: dir})
+		if seedErr != nil {
+			return
+		}
+		n := benchIssues()
+		seededIDs = make([]string, n)
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range 64 {
+			wg.Go(func() {
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= n || seedErr != nil {
+						return
+					}
+					res, err := seeded.Report(ctx, benchReport(i, fmt.Sprintf("seed-%d", i)))
+					if err != nil {
+						seedErr = err
+						return
+					}
+					seededIDs[i] = res.Issue.ID
+				}
+			})
+		}
+		wg.Wait()
+	})
+	if seedErr != nil {
+		b.Fatal(seedErr)
+	}
+	return seeded, seededIDs
+}
+
+func benchReport(i int, pipeline string) kite.Report {
+	r := failure(fmt.Sprintf("bench-%d", i%10), pipeline)
+	r.Severity = kite.Severities[(i/10)%4]
+	return r
+}
+
+func BenchmarkReportNewScope(b *testing.B) {
+	s, _ := seededStore(b)
+	var n atomic.Int64
+	b.SetParallelism(16) // 16 × GOMAXPROCS concurrent writers
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := int(n.Add(1))
+			if _, err := s.Report(ctx, benchReport(i, fmt.Sprintf("new-%d-%d", b.N, i))); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+func BenchmarkGetIssue(b *testing.B) {
+	s, ids := seededStore(b)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if _, err := s.GetIssue(ctx, ids[(i*7919)%len(ids)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkListNamespaceSeverityState(b *testing.B) {
+	s, _ := seededStore(b)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		f := kite.IssueFilter{Namespace: fmt.Sprintf("bench-%d", i%10), Severity: kite.Severities[i%4], State: kite.StateActive, Limit: 50}
+		if _, err := s.ListIssues(ctx, f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkListNamespace(b *testing.B) {
+	s, _ := seededStore(b)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if _, err := s.ListIssues(ctx, kite.IssueFilter{Namespace: fmt.Sprintf("bench-%d", i%10), Limit: 50}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkListSubstringSearch measures the interim substring search, which
+// reads every record of the namespace.
+func BenchmarkListSubstringSearch(b *testing.B) {
+	s, _ := seededStore(b)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if _, err := s.ListIssues(ctx, kite.IssueFilter{Namespace: fmt.Sprintf("bench-%d", i%10), Search: "seed-42", Limit: 50}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

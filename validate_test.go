@@ -1,0 +1,89 @@
+package kite_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/konflux-ci/kite"
+)
+
+func validReport() kite.Report {
+	return kite.Report{
+		Namespace: "team-a", Title: "t", Description: "d", Severity: "major", IssueType: "build",
+		Scope: kite.Scope{ResourceType: "component", ResourceName: "frontend"},
+	}
+}
+
+func TestReportNormalizeDefaults(t *testing.T) {
+	r := validReport()
+	r.Severity = "Medium"
+	require.NoError(t, r.Normalize())
+	assert.Equal(t, kite.SeverityMajor, r.Severity)
+	assert.Equal(t, kite.StateActive, r.State)
+	assert.Equal(t, "team-a", r.Scope.ResourceNamespace)
+}
+
+func TestReportNormalizeRejects(t *testing.T) {
+	cases := map[string]struct {
+		edit  func(*kite.Report)
+		field string
+	}{
+		"missing title":        {func(r *kite.Report) { r.Title = " " }, "title"},
+		"missing scope name":   {func(r *kite.Report) { r.Scope.ResourceName = "" }, "scope.resourceName"},
+		"bad severity":         {func(r *kite.Report) { r.Severity = "urgent" }, "severity"},
+		"bad type":             {func(r *kite.Report) { r.IssueType = "deploy" }, "issueType"},
+		"bad state":            {func(r *kite.Report) { r.State = "OPEN" }, "state"},
+		"NUL in namespace":     {func(r *kite.Report) { r.Namespace = "a\x00b" }, "namespace"},
+		"long namespace":       {func(r *kite.Report) { r.Namespace = strings.Repeat("n", 300) }, "namespace"},
+		"invalid UTF-8 title":  {func(r *kite.Report) { r.Title = "\xff" }, "title"},
+		"link without url":     {func(r *kite.Report) { r.Links = []kite.Link{{Title: "x"}} }, "links[0].url"},
+		"huge description":     {func(r *kite.Report) { r.Description = strings.Repeat("x", 600<<10) }, "description"},
+		"control char in name": {func(r *kite.Report) { r.Scope.ResourceName = "a\nb" }, "scope.resourceName"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := validReport()
+			c.edit(&r)
+			err := r.Normalize()
+			require.Error(t, err)
+			var ke *kite.Error
+			require.ErrorAs(t, err, &ke)
+			assert.Equal(t, kite.EINVALID, ke.Code)
+			assert.Equal(t, c.field, ke.Field)
+		})
+	}
+}
+
+func TestFingerprint(t *testing.T) {
+	s := kite.Scope{ResourceType: "pipelinerun", ResourceName: "build", ResourceNamespace: "team-a"}
+	a := kite.Fingerprint("team-a", kite.IssueTypePipeline, s, "")
+	assert.Equal(t, a, kite.Fingerprint("team-a", kite.IssueTypePipeline, s, ""), "stable")
+	assert.NotEqual(t, a, kite.Fingerprint("team-b", kite.IssueTypePipeline, s, ""))
+	assert.NotEqual(t, a, kite.Fingerprint("team-a", kite.IssueTypeBuild, s, ""))
+	// Joining with a separator keeps shifted boundaries apart.
+	s2 := kite.Scope{ResourceType: "pipelinerun/build", ResourceName: "", ResourceNamespace: "team-a"}
+	assert.NotEqual(t, a, kite.Fingerprint("team-a", kite.IssueTypePipeline, s2, ""))
+	keyed := kite.Fingerprint("team-a", kite.IssueTypePipeline, s, "incident-1")
+	assert.Equal(t, keyed, kite.Fingerprint("team-a", kite.IssueTypeBuild, kite.Scope{}, "incident-1"), "a key ignores type and scope")
+
+	id := kite.ScopeID(a)
+	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, id)
+	assert.Equal(t, id, kite.ScopeID(a))
+}
+
+func TestFilterNormalizeAndValidate(t *testing.T) {
+	f := kite.IssueFilter{Limit: -1, Offset: -5}.Normalize()
+	assert.Equal(t, kite.DefaultLimit, f.Limit)
+	assert.Equal(t, 0, f.Offset)
+	assert.Equal(t, kite.MaxLimit, kite.IssueFilter{Limit: 1 << 30}.Normalize().Limit)
+
+	f = kite.IssueFilter{Namespace: "a", Severity: "HIGH", State: "active"}
+	require.NoError(t, f.Validate())
+	assert.Equal(t, kite.SeverityCritical, f.Severity)
+	assert.Equal(t, kite.StateActive, f.State)
+	missing := kite.IssueFilter{}
+	assert.Equal(t, "Missing namespace", kite.ErrorMessage(missing.Validate()))
+}
