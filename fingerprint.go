@@ -3,6 +3,7 @@ package kite
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 )
 
 // Fingerprint returns the stable identity of a problem. With a caller key it
@@ -13,9 +14,9 @@ import (
 func Fingerprint(namespace string, t IssueType, s Scope, key string) string {
 	h := sha256.New()
 	if key != "" {
-		writeParts(h.Write, "key", namespace, key)
+		writeParts(h, "key", namespace, key)
 	} else {
-		writeParts(h.Write, "scope", namespace, string(t), s.ResourceType, s.ResourceName, s.ResourceNamespace)
+		writeParts(h, "scope", namespace, string(t), s.ResourceType, s.ResourceName, s.ResourceNamespace)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
@@ -46,9 +47,9 @@ func FormatUUID(b []byte) string {
 	return string(buf[:])
 }
 
-func writeParts(write func([]byte) (int, error), parts ...string) {
+func writeParts(h hash.Hash, parts ...string) {
 	for _, p := range parts {
-		write([]byte(p))
-		write([]byte{0})
+		h.Write([]byte(p))
+		h.Write([]byte{0})
 	}
 }

@@ -81,4 +81,6 @@ const (
 	maxLinks          = 100
 	maxURLLen         = 4096
 	maxKeyLen         = 512
+	maxLabels         = 64
+	maxLabelValueLen  = 253
 )

@@ -47,14 +47,15 @@ func (r *Report) Normalize() error {
 		r.Scope.ResourceNamespace = r.Namespace
 	}
 	checks := []error{
-		checkName("namespace", r.Namespace),
-		checkName("scope.resourceType", r.Scope.ResourceType),
-		checkName("scope.resourceName", r.Scope.ResourceName),
-		checkName("scope.resourceNamespace", r.Scope.ResourceNamespace),
+		CheckName("namespace", r.Namespace),
+		CheckName("scope.resourceType", r.Scope.ResourceType),
+		CheckName("scope.resourceName", r.Scope.ResourceName),
+		CheckName("scope.resourceNamespace", r.Scope.ResourceNamespace),
 		checkText("title", r.Title, maxTitleLen),
 		checkText("description", r.Description, maxDescriptionLen),
 		checkText("key", r.Key, maxKeyLen),
 		checkLinks(r.Links),
+		checkLabels(r.Labels),
 	}
 	for _, e := range checks {
 		if e != nil {
@@ -108,12 +109,12 @@ func (u *IssueUpdate) Normalize() error {
 			if strings.TrimSpace(v) == "" {
 				return Invalid(field, "Validation failed", field+" must not be empty")
 			}
-			if err := checkName(field, v); err != nil {
+			if err := CheckName(field, v); err != nil {
 				return err
 			}
 		}
 		if u.Scope.ResourceNamespace != "" {
-			if err := checkName("scope.resourceNamespace", u.Scope.ResourceNamespace); err != nil {
+			if err := CheckName("scope.resourceNamespace", u.Scope.ResourceNamespace); err != nil {
 				return err
 			}
 		}
@@ -129,7 +130,7 @@ func (f *IssueFilter) Validate() error {
 	if strings.TrimSpace(f.Namespace) == "" {
 		return Invalid("namespace", "Missing namespace", "the namespace query parameter is required")
 	}
-	if err := checkName("namespace", f.Namespace); err != nil {
+	if err := CheckName("namespace", f.Namespace); err != nil {
 		return err
 	}
 	var err error
@@ -151,9 +152,30 @@ func (f *IssueFilter) Validate() error {
 	return nil
 }
 
-// checkName guards the strings that become parts of store keys: bounded and
-// free of control characters (NUL separates key parts).
-func checkName(field, v string) error {
+// Normalize validates a resolution: the scope it names must be complete and
+// its names must be valid key parts.
+func (r *Resolution) Normalize() error {
+	var missing []string
+	for _, f := range [][2]string{{"namespace", r.Namespace}, {"resourceType", r.ResourceType}, {"resourceName", r.ResourceName}} {
+		if strings.TrimSpace(f[1]) == "" {
+			missing = append(missing, f[0])
+		}
+	}
+	if len(missing) > 0 {
+		return &Error{Code: EINVALID, Field: missing[0], Message: "Missing required fields", Details: "missing: " + strings.Join(missing, ", ")}
+	}
+	for _, f := range [][2]string{{"namespace", r.Namespace}, {"resourceType", r.ResourceType}, {"resourceName", r.ResourceName}} {
+		if err := CheckName(f[0], f[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckName guards the strings that become parts of store keys (and other
+// short identifiers such as actor names): bounded and free of control
+// characters (NUL separates key parts).
+func CheckName(field, v string) error {
 	if len(v) > maxNameLen {
 		return Invalid(field, "Validation failed", fmt.Sprintf("%s is longer than %d bytes", field, maxNameLen))
 	}
@@ -192,6 +214,30 @@ func checkLinks(links []Link) error {
 			return err
 		}
 		if err := checkText(fmt.Sprintf("links[%d].title", i), l.Title, maxTitleLen); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkLabels bounds the labels a report may carry: Kubernetes-style keys
+// and values, a bounded number of them.
+func checkLabels(labels map[string]string) error {
+	if len(labels) > maxLabels {
+		return Invalid("labels", "Validation failed", fmt.Sprintf("at most %d labels", maxLabels))
+	}
+	for k, v := range labels {
+		field := fmt.Sprintf("labels[%q]", k)
+		if strings.TrimSpace(k) == "" {
+			return Invalid("labels", "Validation failed", "label keys must not be empty")
+		}
+		if err := CheckName(field, k); err != nil {
+			return err
+		}
+		if len(v) > maxLabelValueLen {
+			return Invalid(field, "Validation failed", fmt.Sprintf("%s is longer than %d bytes", field, maxLabelValueLen))
+		}
+		if err := CheckName(field, v); err != nil {
 			return err
 		}
 	}

@@ -87,3 +87,29 @@ func TestFilterNormalizeAndValidate(t *testing.T) {
 	missing := kite.IssueFilter{}
 	assert.Equal(t, "Missing namespace", kite.ErrorMessage(missing.Validate()))
 }
+
+func TestReportLabelsAreBounded(t *testing.T) {
+	r := validReport()
+	r.Labels = map[string]string{"appstudio.openshift.io/component": "frontend"}
+	require.NoError(t, r.Normalize())
+	r.Labels = map[string]string{"k": strings.Repeat("v", 300)}
+	assert.Equal(t, kite.EINVALID, kite.ErrorCode(r.Normalize()))
+	r.Labels = map[string]string{"k\x00": "v"}
+	assert.Equal(t, kite.EINVALID, kite.ErrorCode(r.Normalize()))
+	r.Labels = map[string]string{}
+	for i := range 65 {
+		r.Labels[strings.Repeat("k", i+1)] = "v"
+	}
+	assert.Equal(t, kite.EINVALID, kite.ErrorCode(r.Normalize()))
+}
+
+func TestResolutionNormalize(t *testing.T) {
+	ok := kite.Resolution{Namespace: "a", ResourceType: "pipelinerun", ResourceName: "p"}
+	require.NoError(t, ok.Normalize())
+	missing := kite.Resolution{Namespace: "a"}
+	err := missing.Normalize()
+	assert.Equal(t, "Missing required fields", kite.ErrorMessage(err))
+	assert.Equal(t, "missing: resourceType, resourceName", kite.ErrorDetails(err))
+	bad := kite.Resolution{Namespace: "a", ResourceType: "pipelinerun", ResourceName: "p\x00q"}
+	assert.Equal(t, kite.EINVALID, kite.ErrorCode(bad.Normalize()))
+}

@@ -44,7 +44,7 @@ func TestCheckFindsDamage(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			s, err := Open(Options{Dir: t.TempDir()})
 			require.NoError(t, err)
-			defer s.Close()
+			t.Cleanup(func() { require.NoError(t, s.Close()) })
 			res, err := s.Report(context.Background(), kite.Report{
 				Namespace: "ns", Title: "t", Description: "d", Severity: "minor", IssueType: "build",
 				Scope: kite.Scope{ResourceType: "component", ResourceName: "c"},

@@ -190,10 +190,8 @@ func cloneIssue(is *kite.Issue) *kite.Issue {
 // ResolveScope resolves every ACTIVE issue of a namespace whose scope is the
 // given resource, unless the issue was seen after the success (r.At).
 func (s *Store) ResolveScope(ctx context.Context, r kite.Resolution) (int, error) {
-	for field, v := range map[string]string{"namespace": r.Namespace, "resourceType": r.ResourceType, "resourceName": r.ResourceName} {
-		if strings.TrimSpace(v) == "" {
-			return 0, kite.Invalid(field, "Missing required fields", field+" is required")
-		}
+	if err := r.Normalize(); err != nil {
+		return 0, err
 	}
 	if r.Actor == "" {
 		r.Actor = kite.ActorAPI

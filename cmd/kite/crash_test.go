@@ -48,7 +48,7 @@ func TestAcknowledgedWritesSurviveKill9(t *testing.T) {
 					} `json:"issue"`
 				}
 				err = json.NewDecoder(resp.Body).Decode(&out)
-				resp.Body.Close()
+				_ = resp.Body.Close()
 				if err == nil && resp.StatusCode == http.StatusCreated {
 					mu.Lock()
 					acked = append(acked, ack{out.Issue.ID, pipeline})
@@ -83,7 +83,7 @@ func TestAcknowledgedWritesSurviveKill9(t *testing.T) {
 			Title string `json:"title"`
 		}
 		err = json.NewDecoder(resp.Body).Decode(&is)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, resp.StatusCode, "acknowledged issue %s lost", a.id)
 		assert.Equal(t, "Pipeline run failed: "+a.pipeline, is.Title)
@@ -93,6 +93,6 @@ func TestAcknowledgedWritesSurviveKill9(t *testing.T) {
 
 	st, err := store.Open(store.Options{Dir: dir})
 	require.NoError(t, err)
-	defer st.Close()
 	require.NoError(t, st.Check())
+	require.NoError(t, st.Close())
 }

@@ -65,7 +65,7 @@ func startServer(t *testing.T, dataDir string, extra ...string) *server {
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
-			<-s.done
+			<-s.done //nolint:errcheck // the exit status of a killed child is expected to be an error
 		}
 	})
 	select {

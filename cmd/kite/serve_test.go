@@ -24,13 +24,13 @@ func TestServeDemoAndGracefulShutdown(t *testing.T) {
 		Total int `json:"total"`
 	}
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&page))
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	assert.Positive(t, page.Total, "demo data is loaded")
 
 	for _, path := range []string{"/healthz", "/readyz", "/api/v1/health", "/metrics", "/openapi.json"} {
 		resp, err := http.Get(srv.url(path))
 		require.NoError(t, err)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		assert.Equal(t, http.StatusOK, resp.StatusCode, path)
 	}
 
@@ -46,7 +46,7 @@ func TestServeDemoAndGracefulShutdown(t *testing.T) {
 		Total int `json:"total"`
 	}
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&page2))
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	assert.Equal(t, page.Total, page2.Total)
 	assert.NotContains(t, again.logs.String(), "loaded demo issues")
 }

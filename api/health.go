@@ -1,0 +1,89 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/konflux-ci/kite"
+)
+
+// pingTimeout bounds a storage check so a wedged disk fails probes instead
+// of hanging them.
+const pingTimeout = 5 * time.Second
+
+func (s *server) checkStorage(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
+	return s.ping(ctx)
+}
+
+type healthBody struct {
+	Status     string           `json:"status"`
+	Message    string           `json:"message"`
+	Timestamp  string           `json:"timestamp"`
+	Components healthComponents `json:"components"`
+}
+
+type healthComponents struct {
+	Database componentStatus `json:"database"`
+	API      componentStatus `json:"api"`
+}
+
+type componentStatus struct {
+	Status  string            `json:"status"`
+	Message string            `json:"message,omitempty"`
+	Details map[string]string `json:"details,omitempty"`
+}
+
+// health is the original's /api/v1/health: a report for people and
+// dashboards, with the storage check as its "database" component.
+func (s *server) health(w http.ResponseWriter, r *http.Request) {
+	body := healthBody{
+		Status:    "UP",
+		Message:   "All systems operational",
+		Timestamp: time.Now().UTC().Format(time.RFC3339),
+		Components: healthComponents{
+			Database: componentStatus{Status: "UP", Message: "Storage is reachable"},
+			API:      componentStatus{Status: "UP", Details: map[string]string{"version": s.version}},
+		},
+	}
+	status := http.StatusOK
+	if err := s.checkStorage(r.Context()); err != nil {
+		s.log.WarnContext(r.Context(), "storage health check failed", slog.Any("err", err))
+		status = http.StatusServiceUnavailable
+		body.Status = "DOWN"
+		body.Message = "Storage is unavailable"
+		body.Components.Database = componentStatus{Status: "DOWN", Message: err.Error()}
+	}
+	s.writeJSON(w, r, status, body)
+}
+
+func (s *server) versionInfo(w http.ResponseWriter, r *http.Request) {
+	s.writeJSON(w, r, http.StatusOK, map[string]string{
+		"name":        "Kite",
+		"description": "Issue tracker for Kubernetes CI: failures from pipelines, releases and dependency updates",
+		"version":     s.version,
+	})
+}
+
+// healthz is liveness: the process serves HTTP. It never touches storage,
+// so a slow disk does not get the pod restarted.
+func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
+	s.writeJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz is readiness: storage answers, so requests can be served.
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	if err := s.checkStorage(r.Context()); err != nil {
+		s.writeError(w, r, &kite.Error{
+			Code:    kite.EUNAVAILABLE,
+			Message: "Storage unavailable",
+			Details: err.Error(),
+			Err:     err,
+		})
+		return
+	}
+	s.writeJSON(w, r, http.StatusOK, map[string]string{"status": "ready"})
+}

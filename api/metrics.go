@@ -1,0 +1,52 @@
+package api
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are registered on the registry the caller gives, never on the
+// global default one, so that tests and embedders each get their own.
+type metrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	webhooks *prometheus.CounterVec
+}
+
+// Webhook outcomes besides the kite.Outcome values of failure hooks.
+const (
+	outcomeNoop     = "noop"     // a success hook that resolved nothing, mintmaker without logs
+	outcomeRejected = "rejected" // the payload got a 4xx
+	outcomeError    = "error"    // the hook failed with a 5xx
+)
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kite_http_requests_total",
+			Help: "HTTP requests by route template, method and status code.",
+		}, []string{"route", "method", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "kite_http_request_duration_seconds",
+			Help:    "HTTP request latency by route template and method.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"route", "method"}),
+		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kite_webhook_events_total",
+			Help: "Webhook events by hook and outcome (created, updated, reopened, stale, resolved, noop, rejected, error).",
+		}, []string{"kind", "outcome"}),
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.webhooks} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("api: registering metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+// slogPrintln lets promhttp report gathering errors through our logger.
+type slogPrintln struct{ log *slog.Logger }
+
+func (l slogPrintln) Println(v ...any) { l.log.Error(fmt.Sprint(v...)) }

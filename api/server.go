@@ -1,0 +1,146 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/konflux-ci/kite"
+)
+
+// Defaults for Options fields left zero.
+const (
+	DefaultMaxBodyBytes = 1 << 20
+	DefaultLogsPath     = "/k8s/ns/{namespace}/tekton.dev~v1~PipelineRun/{runId}/logs"
+	DefaultCORSOrigin   = "*"
+)
+
+// Options configures the HTTP handler. Only Service is required.
+type Options struct {
+	// Service serves every read and write.
+	Service kite.Service
+	// Ping reports storage health for /readyz and /api/v1/health; a nil
+	// error means healthy. When unset, the Service's own Ping method is used
+	// if it has one, and storage is otherwise assumed healthy.
+	Ping func(context.Context) error
+	// Logger receives 5xx errors, recovered panics and (at Debug) the
+	// access log. Nil discards.
+	Logger *slog.Logger
+	// Registerer gets the HTTP and webhook metrics; Gatherer is what
+	// /metrics serves. When both are nil a private registry is used; when
+	// only Registerer is set it must also be a Gatherer.
+	Registerer prometheus.Registerer
+	Gatherer   prometheus.Gatherer
+	// MaxBodyBytes caps request bodies; larger ones get 413. Default 1 MiB.
+	MaxBodyBytes int64
+	// Version is reported by /api/v1/version and /api/v1/health.
+	Version string
+	// ClusterURL and LogsPath build a pipeline-failure's log link when the
+	// payload has a runId but no logsUrl. LogsPath may use {namespace} and
+	// {runId}; it defaults to the OpenShift console's PipelineRun logs page.
+	ClusterURL string
+	LogsPath   string
+	// CORSOrigin is sent as Access-Control-Allow-Origin. Default "*".
+	CORSOrigin string
+}
+
+// server holds what the handlers share. It is immutable after New.
+type server struct {
+	svc        kite.Service
+	ping       func(context.Context) error
+	log        *slog.Logger
+	metrics    *metrics
+	gatherer   prometheus.Gatherer
+	maxBody    int64
+	version    string
+	clusterURL string
+	logsPath   string
+	corsOrigin string
+}
+
+// New returns the handler serving every Kite route, wrapped in the
+// middleware that must run even for paths no route matches (CORS preflight,
+// trailing-slash tolerance).
+func New(o Options) (http.Handler, error) {
+	s, err := newServer(o)
+	if err != nil {
+		return nil, err
+	}
+	var h http.Handler = s.router()
+	h = trimTrailingSlash(h)
+	h = cors(s.corsOrigin, h)
+	return h, nil
+}
+
+// newRouter is New without the outer middleware; tests walk it to check
+// the OpenAPI document against the real routes.
+func newRouter(o Options) (*mux.Router, error) {
+	s, err := newServer(o)
+	if err != nil {
+		return nil, err
+	}
+	return s.router(), nil
+}
+
+func newServer(o Options) (*server, error) {
+	if o.Service == nil {
+		return nil, errors.New("api: Options.Service is required")
+	}
+	s := &server{
+		svc:        o.Service,
+		ping:       o.Ping,
+		log:        o.Logger,
+		maxBody:    o.MaxBodyBytes,
+		version:    o.Version,
+		clusterURL: strings.TrimRight(o.ClusterURL, "/"),
+		logsPath:   o.LogsPath,
+		corsOrigin: o.CORSOrigin,
+	}
+	if s.ping == nil {
+		if p, ok := o.Service.(interface{ Ping(context.Context) error }); ok {
+			s.ping = p.Ping
+		} else {
+			s.ping = func(context.Context) error { return nil }
+		}
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	if s.version == "" {
+		s.version = "dev"
+	}
+	if s.logsPath == "" {
+		s.logsPath = DefaultLogsPath
+	}
+	if s.corsOrigin == "" {
+		s.corsOrigin = DefaultCORSOrigin
+	}
+	reg, gat := o.Registerer, o.Gatherer
+	switch {
+	case reg == nil && gat == nil:
+		r := prometheus.NewRegistry()
+		reg, gat = r, r
+	case reg == nil:
+		return nil, errors.New("api: Options.Gatherer is set but Registerer is not")
+	case gat == nil:
+		g, ok := reg.(prometheus.Gatherer)
+		if !ok {
+			return nil, errors.New("api: Options.Gatherer is required when Registerer is not a Gatherer")
+		}
+		gat = g
+	}
+	m, err := newMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics, s.gatherer = m, gat
+	return s, nil
+}

@@ -1,0 +1,244 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/konflux-ci/kite"
+)
+
+// hookIssue decodes the issue of a failure hook's reply.
+func hookIssue(t *testing.T, res *response) map[string]any {
+	t.Helper()
+	body := res.JSON(t)
+	require.Equal(t, "success", body["status"], "body: %s", res.Raw)
+	require.IsType(t, map[string]any{}, body["issue"])
+	return body["issue"].(map[string]any)
+}
+
+func wantResolved(msg string) func(*testing.T, *response) {
+	return func(t *testing.T, res *response) {
+		assert.Equal(t, map[string]any{"status": "success", "message": msg}, res.JSON(t))
+	}
+}
+
+func failure(ns, name string, extra ...string) map[string]string {
+	b := map[string]string{"pipelineName": name, "failureReason": "TaskRunFailed"}
+	if ns != "" {
+		b["namespace"] = ns
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		b[extra[i]] = extra[i+1]
+	}
+	return b
+}
+
+func TestPipelineFailureWebhook(t *testing.T) {
+	ts := newTestServer(t)
+	const path = "/api/v1/webhooks/pipeline-failure"
+	var id string
+
+	runCases(t, ts, []routeCase{
+		{name: "created", method: "POST", path: path + "?namespace=team-a",
+			body: failure("team-a", "build-app", "logsUrl", "https://logs/1", "runId", "run-1"), status: 201,
+			check: func(t *testing.T, res *response) {
+				is := hookIssue(t, res)
+				id = is["id"].(string)
+				assert.Equal(t, "Pipeline run failed: build-app", is["title"])
+				assert.Equal(t, "The pipeline run build-app failed with reason: TaskRunFailed", is["description"])
+				assert.Equal(t, "major", is["severity"])
+				assert.Equal(t, "pipeline", is["issueType"])
+				assert.Equal(t, "ACTIVE", is["state"])
+				assert.Equal(t, "team-a", is["namespace"])
+				scope := is["scope"].(map[string]any)
+				assert.Equal(t, "pipelinerun", scope["resourceType"])
+				assert.Equal(t, "build-app", scope["resourceName"])
+				assert.Equal(t, "team-a", scope["resourceNamespace"])
+				links := is["links"].([]any)
+				require.Len(t, links, 1)
+				assert.Equal(t, "Pipeline Run Logs", links[0].(map[string]any)["title"])
+				assert.Equal(t, "https://logs/1", links[0].(map[string]any)["url"])
+				fc := is["failure"].(map[string]any)
+				assert.Equal(t, "TaskRunFailed", fc["reason"])
+				assert.Equal(t, "run-1", fc["runId"])
+			}},
+		{name: "repeat updates the same issue", method: "POST", path: path,
+			body: failure("team-a", "build-app", "failureReason", "Timeout", "logsUrl", "https://logs/2"), status: 201,
+			check: func(t *testing.T, res *response) {
+				is := hookIssue(t, res)
+				assert.Equal(t, id, is["id"])
+				assert.Equal(t, float64(2), is["occurrences"])
+				assert.Equal(t, "The pipeline run build-app failed with reason: Timeout", is["description"])
+				links := is["links"].([]any)
+				require.Len(t, links, 1)
+				assert.Equal(t, "https://logs/2", links[0].(map[string]any)["url"])
+			}},
+		{name: "body namespace is enough", method: "POST", path: path, body: failure("team-b", "p"), status: 201,
+			check: func(t *testing.T, res *response) { assert.Equal(t, "team-b", hookIssue(t, res)["namespace"]) }},
+		{name: "query namespace is enough", method: "POST", path: path + "?namespace=team-c", body: failure("", "p"), status: 201,
+			check: func(t *testing.T, res *response) { assert.Equal(t, "team-c", hookIssue(t, res)["namespace"]) }},
+		{name: "body and query disagree", method: "POST", path: path + "?namespace=team-b", body: failure("team-a", "p"),
+			status: 400, details: []string{"namespace", "team-a", "team-b"}},
+		{name: "log link from cluster URL and runId", method: "POST", path: path, body: failure("team-a", "p2", "runId", "p2-run-7"), status: 201,
+			check: func(t *testing.T, res *response) {
+				links := hookIssue(t, res)["links"].([]any)
+				require.Len(t, links, 1)
+				assert.Equal(t, "https://console.example.com/k8s/ns/team-a/tekton.dev~v1~PipelineRun/p2-run-7/logs",
+					links[0].(map[string]any)["url"])
+			}},
+		{name: "no link without logsUrl or runId", method: "POST", path: path, body: failure("team-a", "p3"), status: 201,
+			check: func(t *testing.T, res *response) { assert.Equal(t, []any{}, hookIssue(t, res)["links"]) }},
+		{name: "severity from payload", method: "POST", path: path, body: failure("team-a", "p4", "severity", "critical"), status: 201,
+			check: func(t *testing.T, res *response) { assert.Equal(t, "critical", hookIssue(t, res)["severity"]) }},
+		{name: "operator's medium is major", method: "POST", path: path, body: failure("team-a", "p5", "severity", "medium"), status: 201,
+			check: func(t *testing.T, res *response) { assert.Equal(t, "major", hookIssue(t, res)["severity"]) }},
+		{name: "unknown severity", method: "POST", path: path, body: failure("team-a", "p6", "severity", "bad"), status: 400,
+			details: []string{"severity must be one of: info, minor, major, critical"}},
+		{name: "missing fields all named", method: "POST", path: path, body: map[string]string{"namespace": "team-a"}, status: 400,
+			errMsg: "Missing required fields", details: []string{"missing: pipelineName, failureReason"}},
+		{name: "empty object", method: "POST", path: path, body: `{}`, status: 400,
+			errMsg: "Missing required fields", details: []string{"missing: pipelineName, namespace, failureReason"}},
+		{name: "blank fields are missing", method: "POST", path: path, body: failure("team-a", "  "), status: 400,
+			errMsg: "Missing required fields", details: []string{"missing: pipelineName"}},
+		{name: "wrong type names the field", method: "POST", path: path, body: `{"pipelineName":"p","namespace":"n","failureReason":"r","runId":5}`,
+			status: 400, errMsg: "Invalid request body", details: []string{"runId"}},
+		{name: "control characters", method: "POST", path: path, body: failure("team-a", "p\x00q"), status: 400, errMsg: "Validation failed"},
+		{name: "malformed JSON", method: "POST", path: path, body: `{"pipelineName":`, status: 400, errMsg: "Invalid request body"},
+		{name: "empty body", method: "POST", path: path, body: ``, status: 400, errMsg: "Invalid request body"},
+		{name: "trailing garbage", method: "POST", path: path, body: `{"pipelineName":"p","namespace":"n","failureReason":"r"}x`,
+			status: 400, errMsg: "Invalid request body"},
+		{name: "oversize body", method: "POST", path: path,
+			body: failure("team-a", "p", "failureReason", strings.Repeat("r", 2<<20)), status: 413, errMsg: "Request body too large"},
+		{name: "trailing slash", method: "POST", path: path + "/", body: failure("team-a", "p7"), status: 201},
+		{name: "wrong method", method: "GET", path: path, status: 405, errMsg: "Method not allowed"},
+	})
+
+	assert.Equal(t, float64(8), ts.counterValue(t, "kite_webhook_events_total", map[string]string{"kind": "pipeline-failure", "outcome": "created"}))
+	assert.Equal(t, float64(1), ts.counterValue(t, "kite_webhook_events_total", map[string]string{"kind": "pipeline-failure", "outcome": "updated"}))
+	assert.Equal(t, float64(11), ts.counterValue(t, "kite_webhook_events_total", map[string]string{"kind": "pipeline-failure", "outcome": "rejected"}))
+}
+
+func TestPipelineFailureLogsPath(t *testing.T) {
+	ts := newTestServer(t, func(o *Options) {
+		o.ClusterURL = "https://cluster.example.com"
+		o.LogsPath = "/logs/{namespace}/runs/{runId}"
+	})
+	res := ts.do(t, http.MethodPost, "/api/v1/webhooks/pipeline-failure", failure("team a", "p", "runId", "r/1"))
+	require.Equal(t, http.StatusCreated, res.Code, "body: %s", res.Raw)
+	links := hookIssue(t, res)["links"].([]any)
+	require.Len(t, links, 1)
+	assert.Equal(t, "https://cluster.example.com/logs/team%20a/runs/r%2F1", links[0].(map[string]any)["url"])
+
+	ts = newTestServer(t, func(o *Options) { o.ClusterURL = "" })
+	res = ts.do(t, http.MethodPost, "/api/v1/webhooks/pipeline-failure", failure("team-a", "p", "runId", "r1"))
+	require.Equal(t, http.StatusCreated, res.Code, "body: %s", res.Raw)
+	assert.Equal(t, []any{}, hookIssue(t, res)["links"], "no cluster URL, no link")
+}
+
+func TestPipelineSuccessWebhook(t *testing.T) {
+	ts := newTestServer(t)
+	const path = "/api/v1/webhooks/pipeline-success"
+	fail := func(ns, name string) string {
+		res := ts.do(t, http.MethodPost, "/api/v1/webhooks/pipeline-failure", failure(ns, name))
+		require.Equal(t, http.StatusCreated, res.Code, "body: %s", res.Raw)
+		return hookIssue(t, res)["id"].(string)
+	}
+	p1 := fail("team-a", "p1")
+	p2 := fail("team-a", "p2")
+	other := fail("team-b", "p1")
+
+	runCases(t, ts, []routeCase{
+		{name: "resolves the pipeline's issues", method: "POST", path: path + "?namespace=team-a",
+			body: map[string]string{"pipelineName": "p1", "namespace": "team-a"}, status: 200,
+			check: func(t *testing.T, res *response) {
+				wantResolved("Resolved 1 issue(s) for pipeline p1")(t, res)
+				got := ts.do(t, "GET", "/api/v1/issues/"+p1, nil).Issue(t)
+				assert.Equal(t, kite.StateResolved, got.State)
+				assert.NotNil(t, got.ResolvedAt)
+				assert.Equal(t, kite.ActorWebhook, got.ResolvedBy)
+				assert.Equal(t, kite.StateActive, ts.do(t, "GET", "/api/v1/issues/"+p2, nil).Issue(t).State, "other pipelines stay")
+				assert.Equal(t, kite.StateActive, ts.do(t, "GET", "/api/v1/issues/"+other, nil).Issue(t).State, "other namespaces stay")
+			}},
+		{name: "nothing left to resolve", method: "POST", path: path, body: map[string]string{"pipelineName": "p1", "namespace": "team-a"},
+			status: 200, check: wantResolved("Resolved 0 issue(s) for pipeline p1")},
+		{name: "query namespace is enough", method: "POST", path: path + "?namespace=team-b", body: map[string]string{"pipelineName": "p1"},
+			status: 200, check: wantResolved("Resolved 1 issue(s) for pipeline p1")},
+		{name: "body and query disagree", method: "POST", path: path + "?namespace=team-b",
+			body: map[string]string{"pipelineName": "p2", "namespace": "team-a"}, status: 400, details: []string{"namespace"}},
+		{name: "missing fields", method: "POST", path: path, body: `{}`, status: 400, errMsg: "Missing required fields",
+			details: []string{"missing: pipelineName, namespace"}},
+		{name: "control characters", method: "POST", path: path, body: map[string]string{"pipelineName": "p\x01", "namespace": "team-a"},
+			status: 400, errMsg: "Validation failed", details: []string{"pipelineName"}},
+		{name: "overlong namespace", method: "POST", path: path, body: map[string]string{"pipelineName": "p", "namespace": strings.Repeat("n", 300)},
+			status: 400, errMsg: "Validation failed", details: []string{"namespace"}},
+		{name: "wrong type", method: "POST", path: path, body: `{"pipelineName":["p"],"namespace":"team-a"}`, status: 400,
+			details: []string{"pipelineName"}},
+		{name: "malformed JSON", method: "POST", path: path, body: `nope`, status: 400, errMsg: "Invalid request body"},
+		{name: "oversize body", method: "POST", path: path, body: `{"pipelineName":"` + strings.Repeat("p", 2<<20) + `"}`, status: 413},
+		{name: "trailing slash", method: "POST", path: path + "/", body: map[string]string{"pipelineName": "p2", "namespace": "team-a"},
+			status: 200, check: wantResolved("Resolved 1 issue(s) for pipeline p2")},
+	})
+
+	labels := func(outcome string) map[string]string {
+		return map[string]string{"kind": "pipeline-success", "outcome": outcome}
+	}
+	assert.Equal(t, float64(3), ts.counterValue(t, "kite_webhook_events_total", labels("resolved")))
+	assert.Equal(t, float64(1), ts.counterValue(t, "kite_webhook_events_total", labels("noop")))
+	assert.Equal(t, float64(7), ts.counterValue(t, "kite_webhook_events_total", labels("rejected")))
+}
+
+func TestFailureAfterSuccessReopens(t *testing.T) {
+	ts := newTestServer(t)
+	res := ts.do(t, http.MethodPost, "/api/v1/webhooks/pipeline-failure", failure("team-a", "p"))
+	require.Equal(t, http.StatusCreated, res.Code)
+	id := hookIssue(t, res)["id"]
+	res = ts.do(t, http.MethodPost, "/api/v1/webhooks/pipeline-success", map[string]string{"pipelineName": "p", "namespace": "team-a"})
+	wantResolved("Resolved 1 issue(s) for pipeline p")(t, res)
+
+	res = ts.do(t, http.MethodPost, "/api/v1/webhooks/pipeline-failure", failure("team-a", "p"))
+	require.Equal(t, http.StatusCreated, res.Code)
+	is := hookIssue(t, res)
+	assert.Equal(t, id, is["id"], "the same issue, not a new one")
+	assert.Equal(t, "ACTIVE", is["state"])
+	assert.Contains(t, is, "resolvedAt")
+	assert.Nil(t, is["resolvedAt"])
+	assert.Equal(t, float64(1), is["reopenCount"])
+	assert.Equal(t, float64(1), ts.counterValue(t, "kite_webhook_events_total",
+		map[string]string{"kind": "pipeline-failure", "outcome": "reopened"}))
+
+	res = ts.do(t, http.MethodGet, "/api/v1/issues/"+id.(string)+"/timeline", nil)
+	kinds := []any{}
+	for _, ev := range res.JSON(t)["data"].([]any) {
+		kinds = append(kinds, ev.(map[string]any)["kind"])
+	}
+	assert.Equal(t, []any{"opened", "resolved", "reopened"}, kinds)
+}
+
+// failingResolver is the real store except that resolving fails, as a
+// broken disk would make it.
+type failingResolver struct{ kite.Service }
+
+func (failingResolver) ResolveScope(context.Context, kite.Resolution) (int, error) {
+	return 0, errors.New("write /data/kite.db: input/output error")
+}
+
+func TestSuccessHookStorageError(t *testing.T) {
+	ts := newTestServer(t, func(o *Options) { o.Service = failingResolver{o.Service} })
+	for _, c := range []struct{ path, body string }{
+		{"/api/v1/webhooks/pipeline-success", `{"pipelineName":"p","namespace":"team-a"}`},
+		{"/api/v1/webhooks/release-success", `{"application":"app","namespace":"team-a"}`},
+	} {
+		res := ts.do(t, http.MethodPost, c.path, c.body)
+		requireError(t, res, http.StatusInternalServerError, "Internal server error")
+		assert.NotContains(t, string(res.Raw), "input/output", "internals stay in the log")
+		assert.NotContains(t, string(res.Raw), "Resolved")
+	}
+	assert.Equal(t, float64(1), ts.counterValue(t, "kite_webhook_events_total",
+		map[string]string{"kind": "pipeline-success", "outcome": "error"}))
+}
