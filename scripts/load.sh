@@ -27,4 +27,5 @@ bench -w list -n "$N" -c 1
 bench -w list -n "$N" -c 8
 bench -w get -n "$N" -c 1
 bench -w get -n "$N" -c 8
-echo "server RSS after the run: $(awk '/VmRSS/ {print $2/1024 " MB"}' /proc/$PID/status)"
+grep -E "VmRSS|RssAnon|RssFile" /proc/$PID/status
+echo "store file after the run: $(du -h "$DATA/kite.db" | cut -f1)"

@@ -2,50 +2,58 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/konflux-ci/kite"
 )
 
 // Records are stored in a compact binary form rather than JSON: decoding
 // one is ten times cheaper, and a list page decodes fifty of them (see
-// docs/benchmarks.md). The first byte is the format version; fields follow
-// in a fixed order as varints and length-prefixed strings. A new field means
-// a new version whose decoder still reads the older ones.
+// docs/storage.md). The first byte is the format version; fields follow in a
+// fixed order as varints, single-byte enum codes, raw 16-byte identifiers
+// and length-prefixed strings. What can be derived is not stored: the id is
+// the record's key, and a link's issueId is that id. A new field means a new
+// version whose decoder still reads the older ones.
 const recordVersion = 1
 
 var errShortRecord = errors.New("record is truncated")
 
-func encodeRecord(is *kite.Issue) []byte {
-	w := recordWriter{buf: make([]byte, 0, 512+len(is.Description))}
+func encodeRecord(is *kite.Issue) ([]byte, error) {
+	w := recordWriter{buf: make([]byte, 0, 256+len(is.Description))}
 	w.buf = append(w.buf, recordVersion)
-	w.str(is.ID)
 	w.str(is.Title)
 	w.str(is.Description)
-	w.str(string(is.Severity))
-	w.str(string(is.IssueType))
-	w.str(string(is.State))
+	w.buf = append(w.buf, byte(is.Severity.Rank()), byte(is.IssueType.Code()), byte(is.State.Code()))
 	w.time(is.DetectedAt)
 	w.optTime(is.ResolvedAt)
 	w.str(is.Namespace)
-	w.str(is.ScopeID)
-	w.str(is.Scope.ID)
+	if err := w.uuid(is.ScopeID); err != nil {
+		return nil, fmt.Errorf("scope id: %w", err)
+	}
 	w.str(is.Scope.ResourceType)
 	w.str(is.Scope.ResourceName)
 	w.str(is.Scope.ResourceNamespace)
 	w.uint(uint64(len(is.Links)))
 	for _, l := range is.Links {
-		w.str(l.ID)
+		if err := w.uuid(l.ID); err != nil {
+			return nil, fmt.Errorf("link id: %w", err)
+		}
 		w.str(l.Title)
 		w.str(l.URL)
-		w.str(l.IssueID)
 	}
 	w.time(is.CreatedAt)
 	w.time(is.UpdatedAt)
-	w.str(is.Fingerprint)
+	fp, err := hex.DecodeString(is.Fingerprint)
+	if err != nil || len(fp) != fingerprintLen {
+		return nil, fmt.Errorf("fingerprint %q is not %d hex bytes", is.Fingerprint, fingerprintLen)
+	}
+	w.buf = append(w.buf, fp...)
 	w.str(is.Key)
 	w.time(is.FirstSeen)
 	w.time(is.LastSeen)
@@ -80,10 +88,14 @@ func encodeRecord(is *kite.Issue) []byte {
 		w.str(is.Labels[k])
 	}
 	w.uint(is.Rev)
-	return w.buf
+	return w.buf, nil
 }
 
-func decodeRecord(b []byte) (*kite.Issue, error) {
+// fingerprintLen is the byte length of kite.Fingerprint's hex string.
+const fingerprintLen = 16
+
+// decodeRecord decodes the record stored under key id.
+func decodeRecord(id, b []byte) (*kite.Issue, error) {
 	if len(b) == 0 {
 		return nil, errShortRecord
 	}
@@ -91,29 +103,28 @@ func decodeRecord(b []byte) (*kite.Issue, error) {
 		return nil, fmt.Errorf("issue record version %d is not readable by this build", b[0])
 	}
 	r := recordReader{buf: b[1:]}
-	is := &kite.Issue{}
-	is.ID = r.str()
+	is := &kite.Issue{ID: formatID(id)}
 	is.Title = r.str()
 	is.Description = r.str()
-	is.Severity = kite.Severity(r.str())
-	is.IssueType = kite.IssueType(r.str())
-	is.State = kite.State(r.str())
+	is.Severity = enumAt(&r, kite.Severities)
+	is.IssueType = enumAt(&r, kite.IssueTypes)
+	is.State = enumAt(&r, kite.States)
 	is.DetectedAt = r.time()
 	is.ResolvedAt = r.optTime()
 	is.Namespace = r.str()
-	is.ScopeID = r.str()
-	is.Scope.ID = r.str()
+	is.ScopeID = r.uuid()
+	is.Scope.ID = is.ScopeID
 	is.Scope.ResourceType = r.str()
 	is.Scope.ResourceName = r.str()
 	is.Scope.ResourceNamespace = r.str()
 	n := r.count()
 	is.Links = make([]kite.Link, 0, n)
 	for range n {
-		is.Links = append(is.Links, kite.Link{ID: r.str(), Title: r.str(), URL: r.str(), IssueID: r.str()})
+		is.Links = append(is.Links, kite.Link{ID: r.uuid(), Title: r.str(), URL: r.str(), IssueID: is.ID})
 	}
 	is.CreatedAt = r.time()
 	is.UpdatedAt = r.time()
-	is.Fingerprint = r.str()
+	is.Fingerprint = hex.EncodeToString(r.bytes(fingerprintLen))
 	is.Key = r.str()
 	is.FirstSeen = r.time()
 	is.LastSeen = r.time()
@@ -138,18 +149,43 @@ func decodeRecord(b []byte) (*kite.Issue, error) {
 	}
 	is.Rev = r.uint()
 	if r.err != nil {
-		return nil, fmt.Errorf("decode issue record: %w", r.err)
+		return nil, fmt.Errorf("decode issue record %s: %w", is.ID, r.err)
 	}
 	if len(r.buf) != 0 {
-		return nil, fmt.Errorf("decode issue record: %d trailing bytes", len(r.buf))
+		return nil, fmt.Errorf("decode issue record %s: %d trailing bytes", is.ID, len(r.buf))
 	}
 	return is, nil
+}
+
+// enumAt reads a one-byte enum code: the value's position in all, from 1.
+func enumAt[T any](r *recordReader, all []T) T {
+	var zero T
+	c := r.bytes(1)
+	if r.err != nil {
+		return zero
+	}
+	if c[0] < 1 || int(c[0]) > len(all) {
+		r.err = fmt.Errorf("enum code %d out of range", c[0])
+		return zero
+	}
+	return all[c[0]-1]
 }
 
 type recordWriter struct{ buf []byte }
 
 func (w *recordWriter) uint(v uint64) { w.buf = binary.AppendUvarint(w.buf, v) }
 func (w *recordWriter) int(v int64)   { w.buf = binary.AppendVarint(w.buf, v) }
+
+// uuid writes a canonical UUID string as its 16 bytes.
+func (w *recordWriter) uuid(s string) error {
+	u, err := uuid.Parse(s)
+	if err != nil {
+		return err
+	}
+	w.buf = append(w.buf, u[:]...)
+	return nil
+}
+
 func (w *recordWriter) str(s string) {
 	w.uint(uint64(len(s)))
 	w.buf = append(w.buf, s...)
@@ -226,6 +262,28 @@ func (r *recordReader) str() string {
 	s := string(r.buf[:n])
 	r.buf = r.buf[n:]
 	return s
+}
+
+// bytes returns the next n bytes, aliasing the buffer.
+func (r *recordReader) bytes(n int) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if len(r.buf) < n {
+		r.err = errShortRecord
+		return nil
+	}
+	b := r.buf[:n]
+	r.buf = r.buf[n:]
+	return b
+}
+
+func (r *recordReader) uuid() string {
+	b := r.bytes(idLen)
+	if r.err != nil {
+		return ""
+	}
+	return formatID(b)
 }
 
 func (r *recordReader) time() time.Time {

@@ -22,7 +22,7 @@ var (
 	bucketEvents  = []byte("events")     // id(16) rev(8) -> event JSON
 	bucketRel     = []byte("rel")        // source(16) target(16) -> relation JSON
 	bucketRelRev  = []byte("rel_rev")    // target(16) source(16) -> nil
-	bucketChanges = []byte("changes")    // rev(8) -> change JSON
+	bucketChanges = []byte("changes")    // rev(8) -> op(1) id(16)
 	allBuckets    = [][]byte{bucketMeta, bucketIssues, bucketByNS, bucketByScope, bucketFP, bucketCounts, bucketEvents, bucketRel, bucketRelRev, bucketChanges}
 	keySchema     = []byte("schema")
 	keyRev        = []byte("rev")

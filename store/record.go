@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -14,7 +15,7 @@ func loadIssue(tx *bolt.Tx, id []byte) (*kite.Issue, error) {
 	if v == nil {
 		return nil, nil
 	}
-	return decodeRecord(v)
+	return decodeRecord(id, v)
 }
 
 func (t *txn) mustLoad(id []byte) (*kite.Issue, error) {
@@ -53,7 +54,10 @@ func (t *txn) saveIssue(id []byte, old, is *kite.Issue, ev kite.Event) error {
 	rev := t.nextRev()
 	is.Rev = rev
 	is.UpdatedAt = t.now
-	v := encodeRecord(is)
+	v, err := encodeRecord(is)
+	if err != nil {
+		return fmt.Errorf("encode issue %s: %w", is.ID, err)
+	}
 	newEntries := indexEntries(is, id)
 	if old != nil {
 		for _, e := range indexEntries(old, id) {
@@ -81,7 +85,7 @@ func (t *txn) saveIssue(id []byte, old, is *kite.Issue, ev kite.Event) error {
 	if err := t.addEvent(id, rev, ev); err != nil {
 		return err
 	}
-	return t.logChange(rev, id, "put")
+	return t.logChange(rev, id, opPut)
 }
 
 // deleteIssue removes an issue with everything that hangs off it.
@@ -103,7 +107,7 @@ func (t *txn) deleteIssue(id []byte, is *kite.Issue) error {
 	if err := t.del(bucketIssues, id); err != nil {
 		return err
 	}
-	return t.logChange(t.nextRev(), id, "delete")
+	return t.logChange(t.nextRev(), id, opDelete)
 }
 
 func containsKey(es []indexEntry, e indexEntry) bool {
