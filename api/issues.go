@@ -23,9 +23,8 @@ func (s *server) listIssues(w http.ResponseWriter, r *http.Request) error {
 		Limit:  atoiOrZero(q.Get("limit")),
 		Offset: atoiOrZero(q.Get("offset")),
 	}
-	if err := f.Validate(); err != nil {
-		return err
-	}
+	// The service validates the filter; normalising here too lets the reply
+	// echo the limit and offset actually applied.
 	f = f.Normalize()
 	list, err := s.svc.ListIssues(r.Context(), f)
 	if err != nil {
@@ -56,11 +55,7 @@ func (s *server) createIssue(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(w, r, s.maxBody, &body); err != nil {
 		return err
 	}
-	rep := body.report(who)
-	if err := rep.Normalize(); err != nil {
-		return err
-	}
-	res, err := s.svc.Report(r.Context(), rep)
+	res, err := s.svc.Report(r.Context(), body.report(who))
 	if err != nil {
 		return err
 	}
@@ -92,9 +87,6 @@ func (s *server) updateIssue(w http.ResponseWriter, r *http.Request) error {
 	}
 	u, err := body.update(who)
 	if err != nil {
-		return err
-	}
-	if err := u.Normalize(); err != nil {
 		return err
 	}
 	if err := s.authorize(r, id); err != nil {

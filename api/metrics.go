@@ -29,9 +29,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "HTTP requests by route template, method and status code.",
 		}, []string{"route", "method", "code"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "kite_http_request_duration_seconds",
-			Help:    "HTTP request latency by route template and method.",
-			Buckets: prometheus.DefBuckets,
+			Name: "kite_http_request_duration_seconds",
+			Help: "HTTP request latency by route template and method.",
+			// From 0.25 ms: reads answer well under DefBuckets' first 5 ms.
+			Buckets: prometheus.ExponentialBuckets(0.00025, 2, 16),
 		}, []string{"route", "method"}),
 		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kite_webhook_events_total",

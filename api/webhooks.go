@@ -234,9 +234,6 @@ func (s *server) mintmakerCustom(w http.ResponseWriter, r *http.Request) (hookRe
 // report files a failure hook's report and shapes the v1 reply.
 func (s *server) report(r *http.Request, rep kite.Report) (hookResult, error) {
 	rep.Actor = kite.ActorWebhook
-	if err := rep.Normalize(); err != nil {
-		return hookResult{}, err
-	}
 	res, err := s.svc.Report(r.Context(), rep)
 	if err != nil {
 		return hookResult{}, err
