@@ -39,6 +39,15 @@ func (s *server) webhook(kind string, h hookFunc) http.Handler {
 	})
 }
 
+// decodeHook decodes a webhook payload into body and settles its namespace
+// from the payload's (at *ns) and the query's.
+func (s *server) decodeHook(w http.ResponseWriter, r *http.Request, body any, ns *string) (string, error) {
+	if err := decodeBody(w, r, s.maxBody, body); err != nil {
+		return "", err
+	}
+	return hookNamespace(r, *ns)
+}
+
 type pipelineFailureBody struct {
 	PipelineName  string `json:"pipelineName"`
 	Namespace     string `json:"namespace"`
@@ -50,10 +59,7 @@ type pipelineFailureBody struct {
 
 func (s *server) pipelineFailure(w http.ResponseWriter, r *http.Request) (hookResult, error) {
 	var b pipelineFailureBody
-	if err := decodeBody(w, r, s.maxBody, &b); err != nil {
-		return hookResult{}, err
-	}
-	ns, err := hookNamespace(r, b.Namespace)
+	ns, err := s.decodeHook(w, r, &b, &b.Namespace)
 	if err != nil {
 		return hookResult{}, err
 	}
@@ -100,10 +106,7 @@ type pipelineSuccessBody struct {
 
 func (s *server) pipelineSuccess(w http.ResponseWriter, r *http.Request) (hookResult, error) {
 	var b pipelineSuccessBody
-	if err := decodeBody(w, r, s.maxBody, &b); err != nil {
-		return hookResult{}, err
-	}
-	ns, err := hookNamespace(r, b.Namespace)
+	ns, err := s.decodeHook(w, r, &b, &b.Namespace)
 	if err != nil {
 		return hookResult{}, err
 	}
@@ -123,10 +126,7 @@ type releaseFailureBody struct {
 
 func (s *server) releaseFailure(w http.ResponseWriter, r *http.Request) (hookResult, error) {
 	var b releaseFailureBody
-	if err := decodeBody(w, r, s.maxBody, &b); err != nil {
-		return hookResult{}, err
-	}
-	ns, err := hookNamespace(r, b.Namespace)
+	ns, err := s.decodeHook(w, r, &b, &b.Namespace)
 	if err != nil {
 		return hookResult{}, err
 	}
@@ -163,10 +163,7 @@ type releaseSuccessBody struct {
 
 func (s *server) releaseSuccess(w http.ResponseWriter, r *http.Request) (hookResult, error) {
 	var b releaseSuccessBody
-	if err := decodeBody(w, r, s.maxBody, &b); err != nil {
-		return hookResult{}, err
-	}
-	ns, err := hookNamespace(r, b.Namespace)
+	ns, err := s.decodeHook(w, r, &b, &b.Namespace)
 	if err != nil {
 		return hookResult{}, err
 	}
@@ -188,10 +185,7 @@ const mintmakerSeparator = "\n--------------------------------\n"
 
 func (s *server) mintmakerCustom(w http.ResponseWriter, r *http.Request) (hookResult, error) {
 	var b mintmakerBody
-	if err := decodeBody(w, r, s.maxBody, &b); err != nil {
-		return hookResult{}, err
-	}
-	ns, err := hookNamespace(r, b.Namespace)
+	ns, err := s.decodeHook(w, r, &b, &b.Namespace)
 	if err != nil {
 		return hookResult{}, err
 	}
