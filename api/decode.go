@@ -16,6 +16,11 @@ import (
 // everything else that is not one well-formed JSON object of the right
 // shape is the caller's error, never a 500.
 func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	// A declared length over the limit is refused before reading, so an
+	// oversize body is a 413 whatever its first bytes look like.
+	if r.ContentLength > limit {
+		return decodeError(&http.MaxBytesError{Limit: limit}, limit)
+	}
 	body := http.MaxBytesReader(rootWriter(w), r.Body, limit)
 	dec := json.NewDecoder(body)
 	if err := dec.Decode(v); err != nil {

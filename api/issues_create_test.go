@@ -109,6 +109,8 @@ func TestCreateIssue(t *testing.T) {
 		{name: "oversize body", method: "POST", path: "/api/v1/issues",
 			body:   issueBody("team-a", "x", with(func(b map[string]any) { b["description"] = strings.Repeat("d", 2<<20) })),
 			status: 413, errMsg: "Request body too large"},
+		{name: "oversize body that is not JSON either", method: "POST", path: "/api/v1/issues",
+			body: strings.Repeat("a", 2<<20), status: 413, errMsg: "Request body too large"},
 		{name: "invalid X-Kite-User", method: "POST", path: "/api/v1/issues", body: issueBody("team-a", "x"),
 			headers: []string{"X-Kite-User", strings.Repeat("u", 300)}, status: 400, details: []string{"X-Kite-User"}},
 	})
