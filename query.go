@@ -212,6 +212,15 @@ func (p *queryParser) term() (Term, *SortKey, error) {
 	}
 	p.pos++ // the colon
 	field, ok := fieldAliases[strings.ToLower(word)]
+	if !ok && strings.ContainsAny(word, "./") {
+		// An identifier such as registry.io/org/img:tag, not a field.
+		p.pos = start
+		for p.pos < len(p.src) && !unicode.IsSpace(rune(p.src[p.pos])) {
+			p.pos++
+		}
+		t.Kind, t.Text = TermWord, p.src[start:p.pos]
+		return t, nil, nil
+	}
 	if !ok {
 		return t, nil, queryError(start, fmt.Sprintf("unknown field %q (expected one of %s)", word, knownFields()))
 	}

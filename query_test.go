@@ -47,9 +47,9 @@ func TestParseQueryTerms(t *testing.T) {
 		{`count:3..10`, []kite.Term{{Kind: kite.TermField, Field: kite.FieldOccurrences, Op: kite.OpRange, Low: 3, High: 10}}},
 		{`occurrences:<=2`, []kite.Term{{Kind: kite.TermField, Field: kite.FieldOccurrences, Op: kite.OpLte, High: 2}}},
 		{`occurrences:4`, []kite.Term{{Kind: kite.TermField, Field: kite.FieldOccurrences, Op: kite.OpEq, Low: 4, High: 4}}},
-		{`registry.io/org/img:tag`, nil}, // handled below: an unknown "field" is an error
+		{`registry.io/org/img:tag x`, []kite.Term{{Kind: kite.TermWord, Text: "registry.io/org/img:tag"}, {Pos: 24, Kind: kite.TermWord, Text: "x"}}},
 	}
-	for _, c := range cases[:len(cases)-1] {
+	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
 			q, err := kite.ParseQuery(c.in, queryNow)
 			require.NoError(t, err)

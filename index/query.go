@@ -1,0 +1,179 @@
+package index
+
+import (
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/konflux-ci/kite"
+)
+
+// toBleve turns a parsed query into a Bleve query restricted to the given
+// namespaces: every positive term must match, no negated term may.
+func toBleve(q *kite.Query, namespaces []string) query.Query {
+	nsq := make([]query.Query, len(namespaces))
+	for i, ns := range namespaces {
+		nsq[i] = term(fieldNamespace, ns)
+	}
+	must := []query.Query{bleve.NewDisjunctionQuery(nsq...)}
+	var mustNot []query.Query
+	for _, t := range q.Terms {
+		tq := termQuery(t)
+		if t.Negated {
+			mustNot = append(mustNot, tq)
+		} else {
+			must = append(must, tq)
+		}
+	}
+	b := bleve.NewBooleanQuery()
+	b.AddMust(must...)
+	b.AddMustNot(mustNot...)
+	return b
+}
+
+func termQuery(t kite.Term) query.Query {
+	switch t.Kind {
+	case kite.TermWord:
+		return wordQuery(t.Text)
+	case kite.TermPhrase:
+		return phraseQuery(t.Text)
+	}
+	switch t.Field {
+	case kite.FieldNamespace:
+		return term(fieldNamespace, t.Text)
+	case kite.FieldState:
+		return term(fieldState, t.Text)
+	case kite.FieldIssueType:
+		return term(fieldIssueType, t.Text)
+	case kite.FieldScopeType:
+		return term(fieldScopeType, t.Text)
+	case kite.FieldScope:
+		if typ, name, ok := strings.Cut(t.Text, "/"); ok {
+			return bleve.NewConjunctionQuery(term(fieldScopeType, typ), term(fieldScopeName, name))
+		}
+		return term(fieldScopeName, t.Text)
+	case kite.FieldLabel:
+		if t.Text == "" {
+			return term(fieldLabels, t.LabelKey)
+		}
+		return term(fieldLabels, t.LabelKey+"="+t.Text)
+	case kite.FieldRegressed:
+		q := bleve.NewBoolFieldQuery(true)
+		q.SetField(fieldRegressed)
+		return q
+	case kite.FieldSeverity:
+		return severityQuery(t.Op, t.Severity)
+	case kite.FieldOccurrences:
+		low := float64(t.Low)
+		var high *float64
+		if t.High >= 0 {
+			h := float64(t.High)
+			high = &h
+		}
+		return numeric(fieldOccurrences, &low, high)
+	case kite.FieldDetectedAt, kite.FieldLastSeen, kite.FieldFirstSeen, kite.FieldResolvedAt:
+		return dateQuery(dateFields[t.Field], t.Min, t.Max)
+	default: // reason, task, step, title: prose in one field
+		return fieldMatch(t.Field, t.Text)
+	}
+}
+
+var dateFields = map[string]string{
+	kite.FieldDetectedAt: fieldDetectedAt,
+	kite.FieldLastSeen:   fieldLastSeen,
+	kite.FieldFirstSeen:  fieldFirstSeen,
+	kite.FieldResolvedAt: fieldResolvedAt,
+}
+
+// wordQuery finds a free word wherever a person would expect: as an
+// English word in the prose fields (title weighs most), as the start of a
+// word part ("depend", "pull"), or as a whole identifier.
+func wordQuery(w string) query.Query {
+	qs := []query.Query{
+		boosted(fieldMatch(fieldTitle, w), 3),
+		fieldMatch(fieldDescription, w),
+		boosted(fieldMatch(fieldReason, w), 2),
+		fieldMatch(fieldTask, w),
+		fieldMatch(fieldStep, w),
+		boosted(subMatch(w), 0.5),
+		boosted(term(fieldIdent, strings.ToLower(w)), 1.5),
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+// phraseQuery finds words in this order in a prose field, or the phrase as
+// one identifier.
+func phraseQuery(p string) query.Query {
+	var qs []query.Query
+	for _, f := range []string{fieldTitle, fieldDescription, fieldReason} {
+		mp := bleve.NewMatchPhraseQuery(p)
+		mp.SetField(f)
+		qs = append(qs, mp)
+	}
+	if !strings.ContainsFunc(p, func(r rune) bool { return r == ' ' || r == '\t' }) {
+		qs = append(qs, term(fieldIdent, strings.ToLower(p)))
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+// fieldMatch matches every word of text in one prose field.
+func fieldMatch(field, text string) query.Query {
+	m := bleve.NewMatchQuery(text)
+	m.SetField(field)
+	m.SetOperator(query.MatchQueryOperatorAnd)
+	return m
+}
+
+func subMatch(w string) query.Query {
+	m := bleve.NewMatchQuery(w)
+	m.SetField(fieldSub)
+	m.Analyzer = analyzerSubQuery
+	m.SetOperator(query.MatchQueryOperatorAnd)
+	return m
+}
+
+func term(field, v string) query.Query {
+	t := bleve.NewTermQuery(v)
+	t.SetField(field)
+	return t
+}
+
+func boosted(q query.Query, b float64) query.Query {
+	if bq, ok := q.(query.BoostableQuery); ok {
+		bq.SetBoost(b)
+	}
+	return q
+}
+
+func severityQuery(op kite.Op, s kite.Severity) query.Query {
+	r := float64(s.Rank())
+	lo, hi := r, r
+	switch op {
+	case kite.OpGt:
+		lo, hi = r+1, float64(len(kite.Severities))
+	case kite.OpGte:
+		hi = float64(len(kite.Severities))
+	case kite.OpLt:
+		lo, hi = 1, r-1
+	case kite.OpLte:
+		lo = 1
+	}
+	return numeric(fieldSevRank, &lo, &hi)
+}
+
+func numeric(field string, lo, hi *float64) query.Query {
+	yes := true
+	q := bleve.NewNumericRangeInclusiveQuery(lo, hi, &yes, &yes)
+	q.SetField(field)
+	return q
+}
+
+// dateQuery matches [min, max); a zero end is open.
+func dateQuery(field string, min, max time.Time) query.Query {
+	yes, no := true, false
+	q := bleve.NewDateRangeInclusiveQuery(min, max, &yes, &no)
+	q.SetField(field)
+	return q
+}

@@ -1,0 +1,53 @@
+package kite
+
+import "context"
+
+// Facet fields a search may count.
+var FacetFields = []string{FieldSeverity, FieldIssueType, FieldNamespace, FieldState}
+
+// SearchRequest is one search in the query language.
+type SearchRequest struct {
+	// Query is the query language text (docs/search.md).
+	Query string
+	// Namespaces the caller may see. A search never returns an issue of
+	// another namespace; ns: terms in Query narrow it further. Empty means
+	// the namespaces the query names, and a query that names none is
+	// refused.
+	Namespaces []string
+	Limit      int
+	// Cursor continues a previous search where its page ended.
+	Cursor string
+	// Facets names the FacetFields to count over all matches.
+	Facets []string
+	// Highlight asks for matching fragments of the text fields.
+	Highlight bool
+}
+
+// SearchResult is one page of matches, in the query's order.
+type SearchResult struct {
+	Hits  []SearchHit
+	Total int
+	// Facets maps each requested facet field to its counts, largest first.
+	Facets map[string][]FacetCount
+	// NextCursor continues after the last hit; empty on the last page.
+	NextCursor string
+}
+
+// SearchHit is one matching issue, read from the store (never from the
+// index), with the fragments of its text that matched.
+type SearchHit struct {
+	Issue      *Issue              `json:"issue"`
+	Score      float64             `json:"score,omitempty"`
+	Highlights map[string][]string `json:"highlights,omitempty"`
+}
+
+// FacetCount is how many matches have one value of a facet field.
+type FacetCount struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// Searcher answers the query language.
+type Searcher interface {
+	Search(ctx context.Context, r SearchRequest) (*SearchResult, error)
+}
