@@ -28,4 +28,5 @@ type Tracker interface {
 type Service interface {
 	IssueService
 	Tracker
+	Searcher
 }

@@ -13,14 +13,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/konflux-ci/kite"
-	"github.com/konflux-ci/kite/store"
-	"github.com/konflux-ci/kite/store/storetest"
+	"github.com/konflux-ci/kite/service"
+	"github.com/konflux-ci/kite/service/servicetest"
 )
 
 // testServer is the real handler over a real store in a temporary file.
 type testServer struct {
 	h     http.Handler
-	store *store.Store
+	store *service.Service
 	reg   *prometheus.Registry
 }
 
@@ -28,7 +28,7 @@ type testServer struct {
 // options (a failing Ping, a wrapped Service) before the handler is built.
 func newTestServer(tb testing.TB, edit ...func(*Options)) *testServer {
 	tb.Helper()
-	st := storetest.Open(tb)
+	st := servicetest.Open(tb)
 	reg := prometheus.NewRegistry()
 	o := Options{
 		Service:    st,

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/konflux-ci/kite/store/storetest"
+	"github.com/konflux-ci/kite/service/servicetest"
 )
 
 func TestCORS(t *testing.T) {
@@ -65,7 +65,7 @@ func TestRecoverFromPanic(t *testing.T) {
 	var logs bytes.Buffer
 	reg := prometheus.NewRegistry()
 	s, err := newServer(Options{
-		Service:    storetest.Open(t),
+		Service:    servicetest.Open(t),
 		Registerer: reg,
 		Logger:     slog.New(slog.NewTextHandler(&logs, nil)),
 	})
@@ -122,7 +122,7 @@ func TestServerErrorsAreLogged(t *testing.T) {
 }
 
 func TestNewOptions(t *testing.T) {
-	st := storetest.Open(t)
+	st := servicetest.Open(t)
 
 	_, err := New(Options{})
 	assert.ErrorContains(t, err, "Service")

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/konflux-ci/kite/store/storetest"
+	"github.com/konflux-ci/kite/service/servicetest"
 )
 
 // openAPIDocument is the part of an OpenAPI document the sync test reads.
@@ -41,7 +41,7 @@ var httpMethods = map[string]bool{"get": true, "put": true, "post": true, "delet
 // TestOpenAPIMatchesRouter fails when a route is served but not documented
 // or documented but not served, so the document cannot drift from the code.
 func TestOpenAPIMatchesRouter(t *testing.T) {
-	router, err := newRouter(Options{Service: storetest.Open(t), Registerer: prometheus.NewRegistry()})
+	router, err := newRouter(Options{Service: servicetest.Open(t), Registerer: prometheus.NewRegistry()})
 	require.NoError(t, err)
 
 	var routed []string

@@ -22,6 +22,7 @@ func (s *server) routes() []route {
 		{http.MethodGet, "/api/v1/version", http.HandlerFunc(s.versionInfo)},
 
 		{http.MethodGet, "/api/v1/issues", s.handle(s.listIssues)},
+		{http.MethodGet, "/api/v1/search", s.handle(s.search)},
 		{http.MethodPost, "/api/v1/issues", s.handle(s.createIssue)},
 		{http.MethodGet, "/api/v1/issues/{id}", s.handle(s.getIssue)},
 		{http.MethodPut, "/api/v1/issues/{id}", s.handle(s.updateIssue)},

@@ -30,6 +30,8 @@ type Options struct {
 	Dir        string
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
+	// Reset discards an existing index: Open then returns a fresh one.
+	Reset bool
 }
 
 // Index is the Bleve index of issues. It is safe for concurrent use;
@@ -63,6 +65,11 @@ func Open(o Options) (x *Index, fresh bool, err error) {
 	// A rebuild that died half-way leaves its directory behind.
 	if err := os.RemoveAll(x.path + ".new"); err != nil {
 		return nil, false, err
+	}
+	if o.Reset {
+		if err := os.RemoveAll(x.path); err != nil {
+			return nil, false, err
+		}
 	}
 	idx, err := bleve.Open(x.path)
 	switch {

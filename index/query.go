@@ -11,8 +11,10 @@ import (
 )
 
 // toBleve turns a parsed query into a Bleve query restricted to the given
-// namespaces: every positive term must match, no negated term may.
-func toBleve(q *kite.Query, namespaces []string) query.Query {
+// namespaces: every positive term must match, no negated term may. With
+// substring, free words of three or more characters also match inside
+// identifier tokens.
+func toBleve(q *kite.Query, namespaces []string, substring bool) query.Query {
 	nsq := make([]query.Query, len(namespaces))
 	for i, ns := range namespaces {
 		nsq[i] = term(fieldNamespace, ns)
@@ -21,6 +23,11 @@ func toBleve(q *kite.Query, namespaces []string) query.Query {
 	var mustNot []query.Query
 	for _, t := range q.Terms {
 		tq := termQuery(t)
+		if substring && t.Kind == kite.TermWord && len(t.Text) >= 3 {
+			w := bleve.NewWildcardQuery("*" + strings.ToLower(t.Text) + "*")
+			w.SetField(fieldIdent)
+			tq = bleve.NewDisjunctionQuery(tq, w)
+		}
 		if t.Negated {
 			mustNot = append(mustNot, tq)
 		} else {
@@ -89,8 +96,17 @@ var dateFields = map[string]string{
 
 // wordQuery finds a free word wherever a person would expect: as an
 // English word in the prose fields (title weighs most), as the start of a
-// word part ("depend", "pull"), or as a whole identifier.
+// word part ("depend", "pull"), or as a whole identifier. A word with
+// identifier punctuation (frontend-ui, img:tag) is an identifier: its
+// parts alone ("frontend", and "ui" after stop words) would match far more
+// than the person meant.
 func wordQuery(w string) query.Query {
+	if isIdentifier(w) {
+		lw := strings.ToLower(w)
+		prefix := bleve.NewPrefixQuery(lw)
+		prefix.SetField(fieldIdent)
+		return bleve.NewDisjunctionQuery(boosted(term(fieldIdent, lw), 2), prefix)
+	}
 	qs := []query.Query{
 		boosted(fieldMatch(fieldTitle, w), 3),
 		fieldMatch(fieldDescription, w),
@@ -101,6 +117,13 @@ func wordQuery(w string) query.Query {
 		boosted(term(fieldIdent, strings.ToLower(w)), 1.5),
 	}
 	return bleve.NewDisjunctionQuery(qs...)
+}
+
+// isIdentifier reports whether w joins letters or digits with the
+// punctuation of names, paths and image references.
+func isIdentifier(w string) bool {
+	i := strings.IndexAny(w, "-_./:@=")
+	return i > 0 && i < len(w)-1
 }
 
 // phraseQuery finds words in this order in a prose field, or the phrase as

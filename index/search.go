@@ -28,6 +28,10 @@ type Request struct {
 	Cursor    string
 	Facets    []string
 	Highlight bool
+	// Substring also matches each free word anywhere inside an identifier
+	// token (the v1 list's substring search). It scans the term
+	// dictionary, so only the v1 list uses it.
+	Substring bool
 }
 
 // Hit is one matching issue id with its score and highlighted fragments.
@@ -75,7 +79,7 @@ func (x *Index) Search(ctx context.Context, r Request) (*Result, error) {
 		return nil, kite.Invalid("namespace", "Missing namespace", "a search must name at least one namespace")
 	}
 	order := sortOrder(r.Query)
-	req := bleve.NewSearchRequestOptions(toBleve(r.Query, r.Namespaces), r.Limit, r.Offset, false)
+	req := bleve.NewSearchRequestOptions(toBleve(r.Query, r.Namespaces, r.Substring), r.Limit, r.Offset, false)
 	req.SortBy(order)
 	if r.Cursor != "" {
 		after, err := decodeCursor(r.Cursor, order)

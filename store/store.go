@@ -39,14 +39,19 @@ type Options struct {
 	MaxBatch int
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// OnCommit, when set, is called by the writer after every commit that
+	// changed issues, with the new revision. It must not block.
+	OnCommit func(rev uint64)
 }
 
-// Store is the bbolt-backed implementation of kite.Service.
+// Store is the bbolt-backed implementation of kite.IssueService and
+// kite.Tracker.
 type Store struct {
-	db      *bolt.DB
-	log     *slog.Logger
-	now     func() time.Time
-	metrics *metrics
+	db       *bolt.DB
+	log      *slog.Logger
+	now      func() time.Time
+	metrics  *metrics
+	onCommit func(rev uint64)
 
 	// mu guards closed and makes Close wait for writers being enqueued.
 	mu       sync.RWMutex
@@ -56,7 +61,12 @@ type Store struct {
 	maxBatch int
 }
 
-var _ kite.Service = (*Store)(nil)
+// The store is the issue service and the tracker; search is added by the
+// service package, which composes it with the index.
+var (
+	_ kite.IssueService = (*Store)(nil)
+	_ kite.Tracker      = (*Store)(nil)
+)
 
 // Open opens (or creates) the store in o.Dir. A second process opening the
 // same directory fails after LockTimeout with an EUNAVAILABLE error.
@@ -103,6 +113,7 @@ func Open(o Options) (*Store, error) {
 		now:      o.Now,
 		ops:      make(chan *writeOp, o.MaxBatch),
 		maxBatch: o.MaxBatch,
+		onCommit: o.OnCommit,
 	}
 	if err := s.migrate(); err != nil {
 		_ = db.Close()

@@ -91,6 +91,9 @@ func (s *Store) commit(batch []*writeOp) {
 	if err == nil {
 		s.metrics.observeCommit(time.Since(start), len(batch))
 		s.applyCounts(t.counts)
+		if t.revSet && s.onCommit != nil {
+			s.onCommit(t.rev)
+		}
 		for i, op := range batch {
 			op.done <- results[i]
 		}

@@ -10,13 +10,13 @@ import (
 
 	"github.com/konflux-ci/kite"
 	"github.com/konflux-ci/kite/api"
-	"github.com/konflux-ci/kite/store/storetest"
+	"github.com/konflux-ci/kite/service/servicetest"
 )
 
 // TestBenchWorkloads runs every workload briefly against a real store and
 // checks that it reports its figures and really did its writes.
 func TestBenchWorkloads(t *testing.T) {
-	st := storetest.Open(t)
+	st := servicetest.Open(t)
 	h, err := api.New(api.Options{Service: st, Ping: st.Ping})
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)

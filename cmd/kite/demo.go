@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/konflux-ci/kite"
-	"github.com/konflux-ci/kite/store"
+	"github.com/konflux-ci/kite/service"
 )
 
 // demoReport is one sample observation; ago places it in the past so the
@@ -21,7 +21,7 @@ type demoReport struct {
 // namespaces, through the same Tracker the webhooks use, so the sample has
 // real timelines, occurrences, a regression and a relation. It does nothing
 // when the store already has data and returns how many reports it made.
-func loadDemo(ctx context.Context, st *store.Store) (int, error) {
+func loadDemo(ctx context.Context, st *service.Service) (int, error) {
 	rev, err := st.Rev()
 	if err != nil || rev > 0 {
 		return 0, err

@@ -16,7 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/konflux-ci/kite/api"
-	"github.com/konflux-ci/kite/store"
+	"github.com/konflux-ci/kite/service"
 )
 
 // serveOptions are kite serve's settings after flags and environment.
@@ -102,7 +102,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	st, err := store.Open(store.Options{Dir: o.dataDir, Logger: log, Registerer: reg, LockTimeout: o.lockTimeout})
+	st, err := service.Open(service.Options{Dir: o.dataDir, Logger: log, Registerer: reg, LockTimeout: o.lockTimeout})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/konflux-ci/kite"
+	"github.com/konflux-ci/kite/index"
+	"github.com/konflux-ci/kite/service"
+	"github.com/konflux-ci/kite/service/servicetest"
+)
+
+func TestReindexRebuildsFromRecords(t *testing.T) {
+	dir := t.TempDir()
+	svc, err := service.Open(service.Options{Dir: dir})
+	require.NoError(t, err)
+	for i := range 40 {
+		_, err := svc.Report(context.Background(), kite.Report{
+			Namespace: "team-a", Title: fmt.Sprintf("Build %d failed", i), Description: "OOMKilled",
+			Severity: "major", IssueType: "build", Scope: kite.Scope{ResourceType: "component", ResourceName: fmt.Sprintf("c%d", i)},
+		})
+		require.NoError(t, err)
+	}
+	noEnv := func(string) (string, bool) { return "", false }
+
+	var out, errb bytes.Buffer
+	code := run([]string{"reindex", "--data-dir", dir}, nil, &out, &errb, noEnv)
+	assert.Equal(t, exitError, code, "refused while the data directory is in use")
+	assert.Contains(t, errb.String(), "in use by another Kite process")
+	require.NoError(t, svc.Close())
+
+	// Damage the index: reindex must not care.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, index.DirName, "index_meta.json"), []byte("x"), 0o600))
+	errb.Reset()
+	code = run([]string{"reindex", "--data-dir", dir}, nil, &out, &errb, noEnv)
+	require.Equal(t, exitOK, code, errb.String())
+	assert.Contains(t, errb.String(), "indexed 40 issues")
+	assert.Contains(t, errb.String(), "peak memory")
+
+	again := servicetest.OpenWith(t, service.Options{Dir: dir})
+	res, err := again.Search(context.Background(), kite.SearchRequest{Query: "oomkilled", Namespaces: []string{"team-a"}})
+	require.NoError(t, err)
+	assert.Equal(t, 40, res.Total)
+
+	code = run([]string{"reindex", "--data-dir", filepath.Join(dir, "nope")}, nil, &out, &errb, noEnv)
+	assert.Equal(t, exitError, code)
+}
+
+func TestProgressLine(t *testing.T) {
+	start := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	line := progressLine(service.Progress{Done: 2500, Total: 10000, Started: start}, start.Add(10*time.Second))
+	assert.Contains(t, line, " 25% 2500/10000 issues  250/s  ETA 30s")
+	assert.Contains(t, line, "[=======       ")
+	assert.Contains(t, progressLine(service.Progress{Total: 10, Started: start}, start), "ETA ?")
+}

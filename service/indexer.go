@@ -1,0 +1,139 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/konflux-ci/kite"
+	"github.com/konflux-ci/kite/index"
+	"github.com/konflux-ci/kite/store"
+)
+
+// batchEntries bounds the change log entries applied in one index batch:
+// large enough to amortise Bleve's commit, small enough to keep lag low.
+const batchEntries = 2000
+
+// runIndexer keeps the index up to date until ctx ends: a rebuild first
+// when needed, then a catch-up after every commit (and every few seconds,
+// in case a wake-up was coalesced away).
+func (s *Service) runIndexer(ctx context.Context, rebuild bool) {
+	defer s.wg.Done()
+	backoff := time.Second
+	tick := time.NewTicker(5 * time.Second)
+	defer tick.Stop()
+	for {
+		err := s.sync(ctx, rebuild)
+		switch {
+		case err == nil:
+			rebuild = false
+			backoff = time.Second
+			if !s.ready.Swap(true) {
+				s.log.Info("search index is up to date")
+			}
+			s.metrics.ready.Set(1)
+		case ctx.Err() != nil:
+			return
+		default:
+			s.metrics.errors.Inc()
+			s.log.Error("updating the search index", "err", err, "retry_in", backoff)
+			rebuild = rebuild || errors.Is(err, store.ErrChangesPruned)
+			select {
+			case <-time.After(backoff):
+			case <-ctx.Done():
+				return
+			}
+			backoff = min(2*backoff, time.Minute)
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+// sync rebuilds the index if asked, then applies the change log from the
+// index's revision to the end.
+func (s *Service) sync(ctx context.Context, rebuild bool) error {
+	if rebuild {
+		if err := s.rebuild(ctx); err != nil {
+			return err
+		}
+	}
+	applied, err := s.idx.Rev()
+	if err != nil {
+		return err
+	}
+	s.applied.set(applied)
+	for {
+		changes, last, err := s.Store.Changes(ctx, applied, batchEntries)
+		if err != nil {
+			return err
+		}
+		if last == applied {
+			break
+		}
+		batch := make([]index.Change, len(changes))
+		for i, c := range changes {
+			batch[i] = index.Change{ID: c.ID, Issue: c.Issue}
+		}
+		if err := s.idx.Apply(batch, last); err != nil {
+			return err
+		}
+		applied = last
+		s.applied.set(applied)
+		s.metrics.lag.Set(float64(s.storeRev.Load() - min(applied, s.storeRev.Load())))
+	}
+	s.metrics.lag.Set(float64(s.storeRev.Load() - min(applied, s.storeRev.Load())))
+	return s.prune(ctx, applied)
+}
+
+// prune trims the change log to RetainChanges entries behind the index, in
+// steps, so the log neither grows without bound nor is trimmed per commit.
+func (s *Service) prune(ctx context.Context, applied uint64) error {
+	step := s.retain/10 + 1
+	if applied <= s.retain+step {
+		return nil
+	}
+	upTo := applied - s.retain
+	return s.Store.PruneChanges(ctx, upTo-upTo%step)
+}
+
+// rebuild fills a new index from the records, starting at the store's
+// current revision; the change log from that revision then covers whatever
+// the scan saw in an older or newer state.
+func (s *Service) rebuild(ctx context.Context) error {
+	total, err := s.Store.Count()
+	if err != nil {
+		return err
+	}
+	rev, err := s.Store.Rev()
+	if err != nil {
+		return err
+	}
+	p := &Progress{Total: total, Started: time.Now()}
+	s.progress.Store(p)
+	defer s.progress.Store(nil)
+	s.log.Info("rebuilding the search index", "issues", total, "from_rev", rev)
+	done := 0
+	err = s.idx.Rebuild(rev, func(add func(*kite.Issue) error) error {
+		return s.Store.ScanIssues(ctx, 1000, func(page []*kite.Issue) error {
+			for _, is := range page {
+				if err := add(is); err != nil {
+					return err
+				}
+			}
+			done += len(page)
+			s.progress.Store(&Progress{Done: done, Total: max(total, done), Started: p.Started})
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	s.log.Info("search index rebuilt", "issues", done, "took", time.Since(p.Started).Round(time.Millisecond))
+	return nil
+}

@@ -1,0 +1,154 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/konflux-ci/kite"
+	"github.com/konflux-ci/kite/index"
+)
+
+// errIndexNotReady refuses searches while the index is first being built.
+func (s *Service) errIndexNotReady() error {
+	msg := "the search index is being built; try again shortly"
+	if p := s.progress.Load(); p != nil && p.Total > 0 {
+		msg = fmt.Sprintf("the search index is being built (%d of %d issues); try again shortly", p.Done, p.Total)
+	}
+	return kite.Errorf(kite.EUNAVAILABLE, "%s", msg)
+}
+
+// Search answers the query language: ids from the index, records from the
+// store.
+func (s *Service) Search(ctx context.Context, r kite.SearchRequest) (*kite.SearchResult, error) {
+	q, err := kite.ParseQuery(r.Query, s.now())
+	if err != nil {
+		return nil, err
+	}
+	namespaces := r.Namespaces
+	if len(namespaces) == 0 {
+		namespaces = q.Namespaces()
+	}
+	if len(namespaces) == 0 {
+		return nil, kite.Invalid("namespace", "Missing namespace", "name the namespaces to search with namespace= or ns: in the query")
+	}
+	for _, ns := range namespaces {
+		if err := kite.CheckName("namespace", ns); err != nil {
+			return nil, err
+		}
+	}
+	if !s.ready.Load() {
+		return nil, s.errIndexNotReady()
+	}
+	s.awaitIndex(ctx)
+	limit := kite.IssueFilter{Limit: r.Limit}.Normalize().Limit
+	res, err := s.idx.Search(ctx, index.Request{
+		Query: q, Namespaces: namespaces, Limit: limit, Cursor: r.Cursor,
+		Facets: r.Facets, Highlight: r.Highlight,
+	})
+	if err != nil {
+		return nil, err
+	}
+	issues, err := s.records(ctx, res.Hits)
+	if err != nil {
+		return nil, err
+	}
+	out := &kite.SearchResult{Total: res.Total, Facets: res.Facets, NextCursor: res.NextCursor, Hits: make([]kite.SearchHit, 0, len(issues))}
+	for i, is := range issues {
+		if is == nil {
+			continue // deleted since the index saw it
+		}
+		h := res.Hits[i]
+		out.Hits = append(out.Hits, kite.SearchHit{Issue: is, Score: h.Score, Highlights: h.Fragments})
+	}
+	return out, nil
+}
+
+// indexWait bounds how long a search waits for the index to apply what was
+// committed before it; past it, the search answers from the index as is.
+const indexWait = 2 * time.Second
+
+// awaitIndex waits until the index holds every write committed before the
+// call, so a client that wrote and then searches finds its write.
+func (s *Service) awaitIndex(ctx context.Context) {
+	if !s.applied.wait(ctx, s.storeRev.Load(), indexWait) {
+		s.metrics.staleSearches.Inc()
+	}
+}
+
+// records reads the hits' issues from the store, aligned with hits (nil
+// where an issue no longer exists).
+func (s *Service) records(ctx context.Context, hits []index.Hit) ([]*kite.Issue, error) {
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	found, err := s.Store.GetIssues(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*kite.Issue, len(found))
+	for _, is := range found {
+		byID[is.ID] = is
+	}
+	out := make([]*kite.Issue, len(ids))
+	for i, id := range ids {
+		out[i] = byID[id]
+	}
+	return out, nil
+}
+
+// ListIssues is the v1 list. Its search parameter goes to the index (every
+// word must match: as a word, a word's start or part, or an identifier);
+// until the index is first ready it falls back to the store's substring
+// scan. Lists without search are the store's.
+func (s *Service) ListIssues(ctx context.Context, f kite.IssueFilter) (*kite.IssueList, error) {
+	if strings.TrimSpace(f.Search) == "" || !s.ready.Load() {
+		return s.Store.ListIssues(ctx, f)
+	}
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	f = f.Normalize()
+	s.awaitIndex(ctx)
+	res, err := s.idx.Search(ctx, index.Request{
+		Query: listQuery(f), Namespaces: []string{f.Namespace}, Limit: f.Limit, Offset: f.Offset, Substring: true,
+	})
+	if err != nil {
+		return nil, err
+	}
+	issues, err := s.records(ctx, res.Hits)
+	if err != nil {
+		return nil, err
+	}
+	out := &kite.IssueList{Total: res.Total, Issues: make([]*kite.Issue, 0, len(issues))}
+	for _, is := range issues {
+		if is != nil {
+			out.Issues = append(out.Issues, is)
+		}
+	}
+	return out, nil
+}
+
+// listQuery expresses a v1 list filter in the query language's terms,
+// ordered as the v1 list is: newest detection first.
+func listQuery(f kite.IssueFilter) *kite.Query {
+	q := &kite.Query{Sort: []kite.SortKey{{Field: kite.FieldDetectedAt, Desc: true}}}
+	field := func(name, v string) {
+		if v != "" {
+			q.Terms = append(q.Terms, kite.Term{Kind: kite.TermField, Field: name, Op: kite.OpEq, Text: v})
+		}
+	}
+	field(kite.FieldState, string(f.State))
+	field(kite.FieldIssueType, string(f.IssueType))
+	field(kite.FieldScopeType, f.ResourceType)
+	field(kite.FieldScope, f.ResourceName)
+	if f.Severity != "" {
+		q.Terms = append(q.Terms, kite.Term{Kind: kite.TermField, Field: kite.FieldSeverity, Op: kite.OpEq, Severity: f.Severity})
+	}
+	for _, w := range strings.Fields(f.Search) {
+		q.Terms = append(q.Terms, kite.Term{Kind: kite.TermWord, Text: w})
+	}
+	return q
+}

@@ -1,0 +1,156 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/konflux-ci/kite"
+	"github.com/konflux-ci/kite/index"
+	"github.com/konflux-ci/kite/store"
+)
+
+// Options configure a Service. Only Dir is required.
+type Options struct {
+	// Dir is the data directory holding the store file and the index.
+	Dir        string
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+	// LockTimeout bounds the wait for another process's lock on the store.
+	LockTimeout time.Duration
+	// RetainChanges is how many change log entries are kept behind the
+	// index (for readers that resume from a revision). Default 100,000.
+	RetainChanges uint64
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+	// RebuildIndex discards the existing index and rebuilds it.
+	RebuildIndex bool
+}
+
+// Service is the store and the index kept consistent. Its issue and
+// tracker methods are the store's; ListIssues and Search use the index.
+type Service struct {
+	*store.Store
+	idx     *index.Index
+	log     *slog.Logger
+	now     func() time.Time
+	metrics *metrics
+	retain  uint64
+
+	// wake tells the indexer that the store committed.
+	wake     chan struct{}
+	storeRev atomic.Uint64
+	applied  *revWaiter
+	ready    atomic.Bool
+	progress atomic.Pointer[Progress]
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+var _ kite.Service = (*Service)(nil)
+
+// Open opens the store and the index in o.Dir and starts the indexer,
+// which first brings the index up to date (rebuilding it if needed) while
+// the store already serves.
+func Open(o Options) (*Service, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.RetainChanges == 0 {
+		o.RetainChanges = 100_000
+	}
+	if o.Now == nil {
+		o.Now = func() time.Time { return time.Now().UTC() }
+	}
+	m, err := newMetrics(o.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{
+		log:     o.Logger.With("component", "indexer"),
+		now:     o.Now,
+		metrics: m,
+		retain:  o.RetainChanges,
+		wake:    make(chan struct{}, 1),
+	}
+	s.Store, err = store.Open(store.Options{
+		Dir: o.Dir, Logger: o.Logger, Registerer: o.Registerer, LockTimeout: o.LockTimeout, Now: o.Now,
+		OnCommit: s.committed,
+	})
+	if err != nil {
+		return nil, err
+	}
+	rev, err := s.Store.Rev()
+	if err != nil {
+		_ = s.Store.Close()
+		return nil, err
+	}
+	s.storeRev.Store(rev)
+	idx, fresh, err := index.Open(index.Options{Dir: o.Dir, Logger: o.Logger, Registerer: o.Registerer, Reset: o.RebuildIndex})
+	if err != nil {
+		_ = s.Store.Close()
+		return nil, fmt.Errorf("open search index: %w", err)
+	}
+	s.idx = idx
+	indexRev, err := idx.Rev()
+	if err != nil {
+		return nil, errors.Join(err, idx.Close(), s.Store.Close())
+	}
+	s.applied = newRevWaiter(indexRev)
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.wg.Add(1)
+	go s.runIndexer(ctx, fresh && rev > 0)
+	return s, nil
+}
+
+// committed is the store's OnCommit hook: note the revision, wake the
+// indexer, never block the writer.
+func (s *Service) committed(rev uint64) {
+	s.storeRev.Store(rev)
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Close stops the indexer, then closes the index and the store.
+func (s *Service) Close() error {
+	s.cancel()
+	s.wg.Wait()
+	return errors.Join(s.idx.Close(), s.Store.Close())
+}
+
+// Ready reports whether the index has caught up with the store once since
+// start; until then searches are refused and the list's search parameter
+// falls back to scanning the store.
+func (s *Service) Ready() bool { return s.ready.Load() }
+
+// Progress is how far a rebuild has come.
+type Progress struct {
+	Done, Total int
+	Started     time.Time
+}
+
+// RebuildProgress returns the progress of a running rebuild, nil if none.
+func (s *Service) RebuildProgress() *Progress { return s.progress.Load() }
+
+// IndexLag is how many store revisions the index has yet to apply.
+func (s *Service) IndexLag() (uint64, error) {
+	storeRev, err := s.Store.Rev()
+	if err != nil {
+		return 0, err
+	}
+	applied, err := s.idx.Rev()
+	if err != nil {
+		return 0, err
+	}
+	return storeRev - min(applied, storeRev), nil
+}

@@ -1,0 +1,163 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/konflux-ci/kite"
+)
+
+// Change is an entry of the change log with the issue's current record:
+// nil when the issue no longer exists.
+type Change struct {
+	Rev   uint64
+	ID    string
+	Issue *kite.Issue
+}
+
+// ErrChangesPruned says the change log no longer reaches back to the
+// revision asked for: a reader that far behind must start over from the
+// records.
+var ErrChangesPruned = errors.New("the change log was pruned past the requested revision")
+
+// keyPruned in meta is the highest revision pruned from the change log.
+var keyPruned = []byte("pruned")
+
+// Changes returns the issues changed after revision after, up to max log
+// entries, each issue once with its current record, and the revision of
+// the last entry read (after itself when there is nothing new).
+func (s *Store) Changes(ctx context.Context, after uint64, max int) ([]Change, uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, after, err
+	}
+	var out []Change
+	last := after
+	err := s.view(func(tx *bolt.Tx) error {
+		if be64(tx.Bucket(bucketMeta).Get(keyPruned)) > after {
+			return ErrChangesPruned
+		}
+		seen := map[string]bool{}
+		c := tx.Bucket(bucketChanges).Cursor()
+		n := 0
+		for k, v := c.Seek(u64(after + 1)); k != nil && n < max; k, v = c.Next() {
+			n++
+			last = be64(k)
+			if len(v) != 1+idLen || seen[string(v[1:])] {
+				continue
+			}
+			id := v[1:]
+			seen[string(id)] = true
+			is, err := loadIssue(tx, id)
+			if err != nil {
+				return err
+			}
+			out = append(out, Change{Rev: last, ID: formatID(id), Issue: is})
+		}
+		return nil
+	})
+	return out, last, err
+}
+
+// PruneChanges deletes the change log up to and including revision upTo.
+func (s *Store) PruneChanges(ctx context.Context, upTo uint64) error {
+	return s.update(ctx, func(t *txn) error {
+		meta := t.tx.Bucket(bucketMeta)
+		if be64(meta.Get(keyPruned)) >= upTo {
+			return nil
+		}
+		var keys [][]byte
+		c := t.tx.Bucket(bucketChanges).Cursor()
+		for k, _ := c.First(); k != nil && be64(k) <= upTo; k, _ = c.Next() {
+			keys = append(keys, bytes.Clone(k))
+		}
+		for _, k := range keys {
+			if err := t.del(bucketChanges, k); err != nil {
+				return err
+			}
+		}
+		return t.put(bucketMeta, keyPruned, u64(upTo))
+	})
+}
+
+// ScanIssues calls fn with every issue, in id order, batch issues at a
+// time. Each batch is read in its own transaction so that a long scan never
+// holds one open (which would stall writers that need the file to grow);
+// an issue changed during the scan may appear in its older or newer form.
+func (s *Store) ScanIssues(ctx context.Context, batch int, fn func([]*kite.Issue) error) error {
+	var from []byte
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var page []*kite.Issue
+		err := s.view(func(tx *bolt.Tx) error {
+			c := tx.Bucket(bucketIssues).Cursor()
+			k, v := c.First()
+			if from != nil {
+				if k, v = c.Seek(from); k != nil && bytes.Equal(k, from) {
+					k, v = c.Next()
+				}
+			}
+			for ; k != nil && len(page) < batch; k, v = c.Next() {
+				is, err := decodeRecord(k, v)
+				if err != nil {
+					return err
+				}
+				page = append(page, is)
+				from = bytes.Clone(k)
+			}
+			return nil
+		})
+		if err != nil || len(page) == 0 {
+			return err
+		}
+		if err := fn(page); err != nil {
+			return err
+		}
+	}
+}
+
+// Count returns how many issues the store holds, from the counters.
+func (s *Store) Count() (int, error) {
+	n := 0
+	err := s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCounts).ForEach(func(_, v []byte) error {
+			n += int(be64(v))
+			return nil
+		})
+	})
+	return n, err
+}
+
+// GetIssues returns the issues with the given ids, with their relations,
+// in the order asked; ids that do not exist (any more) are left out.
+func (s *Store) GetIssues(ctx context.Context, ids []string) ([]*kite.Issue, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]*kite.Issue, 0, len(ids))
+	err := s.view(func(tx *bolt.Tx) error {
+		for _, id := range ids {
+			key, err := parseID(id)
+			if err != nil {
+				continue
+			}
+			is, err := loadIssue(tx, key)
+			if err != nil {
+				return err
+			}
+			if is == nil {
+				continue
+			}
+			if err := joinRelations(tx, key, is); err != nil {
+				return err
+			}
+			out = append(out, is)
+		}
+		return nil
+	})
+	return out, err
+}
