@@ -1,7 +1,10 @@
 package index
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/konflux-ci/kite"
 )
@@ -16,29 +19,28 @@ func document(is *kite.Issue) map[string]any {
 		fieldNamespace:   is.Namespace,
 		fieldState:       string(is.State),
 		fieldSeverity:    string(is.Severity),
-		fieldSevRank:     float64(is.Severity.Rank()),
+		fieldSevRank:     strconv.Itoa(is.Severity.Rank()),
 		fieldIssueType:   string(is.IssueType),
 		fieldScopeType:   is.Scope.ResourceType,
 		fieldScopeName:   is.Scope.ResourceName,
 		fieldRegressed:   is.ReopenCount > 0 && is.State == kite.StateActive,
-		fieldOccurrences: float64(is.Occurrences),
-		fieldDetectedAt:  is.DetectedAt,
-		fieldLastSeen:    is.LastSeen,
-		fieldFirstSeen:   is.FirstSeen,
+		fieldOccurrences: countKey(is.Occurrences),
+		fieldDetectedAt:  timeKey(is.DetectedAt),
+		fieldLastSeen:    timeKey(is.LastSeen),
+		fieldFirstSeen:   timeKey(is.FirstSeen),
 	}
 	if is.ResolvedAt != nil {
-		d[fieldResolvedAt] = *is.ResolvedAt
+		d[fieldResolvedAt] = timeKey(*is.ResolvedAt)
 	}
-	text := []string{is.Title, is.Scope.ResourceName, is.Description}
+	// Identifiers are taken from all the text.
+	short := []string{is.Title, is.Scope.ResourceName}
 	if f := is.Failure; f != nil {
 		d[fieldReason] = strings.TrimSpace(f.Reason + "\n" + f.Message)
 		d[fieldTask] = f.Task
 		d[fieldStep] = f.Step
-		text = append(text, f.Reason, f.Message, f.Task, f.Step)
+		short = append(short, f.Reason, f.Message, f.Task, f.Step)
 	}
-	all := strings.Join(text, "\n")
-	d[fieldSub] = all
-	d[fieldIdent] = all
+	d[fieldIdent] = strings.Join(short, "\n") + "\n" + is.Description
 	if len(is.Labels) > 0 {
 		labels := make([]string, 0, 2*len(is.Labels))
 		for k, v := range is.Labels {
@@ -48,3 +50,11 @@ func document(is *kite.Issue) map[string]any {
 	}
 	return d
 }
+
+// timeKey formats a time as a fixed-width UTC string whose byte order is
+// time order.
+func timeKey(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+
+// countKey formats a count as fixed-width digits whose byte order is
+// numeric order.
+func countKey(n int64) string { return fmt.Sprintf("%019d", max(n, 0)) }

@@ -1,8 +1,11 @@
 package index
 
 import (
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -73,13 +76,11 @@ func termQuery(t kite.Term) query.Query {
 	case kite.FieldSeverity:
 		return severityQuery(t.Op, t.Severity)
 	case kite.FieldOccurrences:
-		low := float64(t.Low)
-		var high *float64
+		high := ""
 		if t.High >= 0 {
-			h := float64(t.High)
-			high = &h
+			high = countKey(t.High)
 		}
-		return numeric(fieldOccurrences, &low, high)
+		return keyRange(fieldOccurrences, countKey(t.Low), high, true)
 	case kite.FieldDetectedAt, kite.FieldLastSeen, kite.FieldFirstSeen, kite.FieldResolvedAt:
 		return dateQuery(dateFields[t.Field], t.Min, t.Max)
 	default: // reason, task, step, title: prose in one field
@@ -113,8 +114,17 @@ func wordQuery(w string) query.Query {
 		boosted(fieldMatch(fieldReason, w), 2),
 		fieldMatch(fieldTask, w),
 		fieldMatch(fieldStep, w),
-		boosted(subMatch(w), 0.5),
 		boosted(term(fieldIdent, strings.ToLower(w)), 1.5),
+	}
+	// A word of three letters or more also matches as the start of a
+	// word part: "depend" finds "dependency", "pull" "ImagePullBackOff".
+	if lw := strings.ToLower(w); utf8.RuneCountInString(lw) >= 3 && !strings.ContainsFunc(lw, unicode.IsSpace) {
+		for _, f := range []string{fieldTitle, fieldReason, fieldDescription, fieldTask, fieldStep} {
+			p := bleve.NewPrefixQuery(lw)
+			p.SetField(f)
+			p.SetBoost(0.5)
+			qs = append(qs, p)
+		}
 	}
 	return bleve.NewDisjunctionQuery(qs...)
 }
@@ -149,14 +159,6 @@ func fieldMatch(field, text string) query.Query {
 	return m
 }
 
-func subMatch(w string) query.Query {
-	m := bleve.NewMatchQuery(w)
-	m.SetField(fieldSub)
-	m.Analyzer = analyzerSubQuery
-	m.SetOperator(query.MatchQueryOperatorAnd)
-	return m
-}
-
 func term(field, v string) query.Query {
 	t := bleve.NewTermQuery(v)
 	t.SetField(field)
@@ -171,32 +173,41 @@ func boosted(q query.Query, b float64) query.Query {
 }
 
 func severityQuery(op kite.Op, s kite.Severity) query.Query {
-	r := float64(s.Rank())
+	r := s.Rank()
 	lo, hi := r, r
 	switch op {
 	case kite.OpGt:
-		lo, hi = r+1, float64(len(kite.Severities))
+		lo, hi = r+1, len(kite.Severities)
 	case kite.OpGte:
-		hi = float64(len(kite.Severities))
+		hi = len(kite.Severities)
 	case kite.OpLt:
 		lo, hi = 1, r-1
 	case kite.OpLte:
 		lo = 1
 	}
-	return numeric(fieldSevRank, &lo, &hi)
+	if lo > hi {
+		return bleve.NewMatchNoneQuery()
+	}
+	return keyRange(fieldSevRank, strconv.Itoa(lo), strconv.Itoa(hi), true)
 }
 
-func numeric(field string, lo, hi *float64) query.Query {
+// keyRange matches keyword terms from lo to hi (inclusive, or exclusive of
+// hi when not inclusive); an empty end is open.
+func keyRange(field, lo, hi string, inclusive bool) query.Query {
 	yes := true
-	q := bleve.NewNumericRangeInclusiveQuery(lo, hi, &yes, &yes)
+	q := bleve.NewTermRangeInclusiveQuery(lo, hi, &yes, &inclusive)
 	q.SetField(field)
 	return q
 }
 
 // dateQuery matches [min, max); a zero end is open.
 func dateQuery(field string, min, max time.Time) query.Query {
-	yes, no := true, false
-	q := bleve.NewDateRangeInclusiveQuery(min, max, &yes, &no)
-	q.SetField(field)
-	return q
+	lo, hi := "", ""
+	if !min.IsZero() {
+		lo = timeKey(min)
+	}
+	if !max.IsZero() {
+		hi = timeKey(max)
+	}
+	return keyRange(field, lo, hi, false)
 }

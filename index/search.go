@@ -24,21 +24,19 @@ type Request struct {
 	Limit      int
 	// Offset skips hits (the v1 list's paging); Cursor continues after a
 	// previous page (the search endpoint's). Not both.
-	Offset    int
-	Cursor    string
-	Facets    []string
-	Highlight bool
+	Offset int
+	Cursor string
+	Facets []string
 	// Substring also matches each free word anywhere inside an identifier
 	// token (the v1 list's substring search). It scans the term
 	// dictionary, so only the v1 list uses it.
 	Substring bool
 }
 
-// Hit is one matching issue id with its score and highlighted fragments.
+// Hit is one matching issue id with its score.
 type Hit struct {
-	ID        string
-	Score     float64
-	Fragments map[string][]string
+	ID    string
+	Score float64
 }
 
 // Result is a page of hits in order, the total number of matches, facet
@@ -96,10 +94,6 @@ func (x *Index) Search(ctx context.Context, r Request) (*Result, error) {
 		}
 		req.AddFacet(name, bleve.NewFacetRequest(f.field, f.size))
 	}
-	if r.Highlight {
-		req.Highlight = bleve.NewHighlightWithStyle("html")
-		req.Highlight.Fields = highlightFields
-	}
 
 	x.mu.RLock()
 	defer x.mu.RUnlock()
@@ -115,7 +109,7 @@ func (x *Index) Search(ctx context.Context, r Request) (*Result, error) {
 
 	out := &Result{Total: int(res.Total), Hits: make([]Hit, 0, len(res.Hits))}
 	for _, h := range res.Hits {
-		out.Hits = append(out.Hits, Hit{ID: h.ID, Score: h.Score, Fragments: h.Fragments})
+		out.Hits = append(out.Hits, Hit{ID: h.ID, Score: h.Score})
 	}
 	if n := len(res.Hits); n > 0 && n == r.Limit && (r.Cursor != "" || r.Offset+n < out.Total) {
 		out.NextCursor = encodeCursor(order, res.Hits[n-1])

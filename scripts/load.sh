@@ -27,5 +27,12 @@ bench -w list -n "$N" -c 1
 bench -w list -n "$N" -c 8
 bench -w get -n "$N" -c 1
 bench -w get -n "$N" -c 8
+bench -w search -n "$N" -c 1
+bench -w search -n "$N" -c 8
+bench -w facets -n 2000 -c 1
 grep -E "VmRSS|RssAnon|RssFile" /proc/$PID/status
 echo "store file after the run: $(du -h "$DATA/kite.db" | cut -f1)"
+echo "index after the run: $(du -sh "$DATA/index.bleve" | cut -f1)"
+kill "$PID"; wait "$PID" 2>/dev/null || true
+echo "== kite reindex"
+"$KITE" reindex --data-dir "$DATA"

@@ -45,7 +45,7 @@ func (s *Service) Search(ctx context.Context, r kite.SearchRequest) (*kite.Searc
 	limit := kite.IssueFilter{Limit: r.Limit}.Normalize().Limit
 	res, err := s.idx.Search(ctx, index.Request{
 		Query: q, Namespaces: namespaces, Limit: limit, Cursor: r.Cursor,
-		Facets: r.Facets, Highlight: r.Highlight,
+		Facets: r.Facets,
 	})
 	if err != nil {
 		return nil, err
@@ -59,8 +59,11 @@ func (s *Service) Search(ctx context.Context, r kite.SearchRequest) (*kite.Searc
 		if is == nil {
 			continue // deleted since the index saw it
 		}
-		h := res.Hits[i]
-		out.Hits = append(out.Hits, kite.SearchHit{Issue: is, Score: h.Score, Highlights: h.Fragments})
+		hit := kite.SearchHit{Issue: is, Score: res.Hits[i].Score}
+		if r.Highlight {
+			hit.Highlights = index.Highlight(q, is)
+		}
+		out.Hits = append(out.Hits, hit)
 	}
 	return out, nil
 }

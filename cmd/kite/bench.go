@@ -37,6 +37,8 @@ var workloads = map[string]string{
 	"repeat-failure": "pipeline-failure webhooks for a fixed set of pipelines (updates issues)",
 	"success":        "pipeline-success webhooks for that fixed set (resolves issues)",
 	"list":           "GET one namespace's issues filtered by severity and state, limit 50",
+	"search":         "GET /api/v1/search: a free word plus state and severity filters in one namespace, limit 50",
+	"facets":         "GET /api/v1/search: facet counts over a whole namespace",
 	"get":            "GET one issue by id",
 }
 
@@ -189,7 +191,7 @@ func newGenerator(ctx context.Context, c *http.Client, base string, o benchOptio
 		return post("/api/v1/webhooks/pipeline-failure", map[string]string{
 			"pipelineName":  pipeline,
 			"namespace":     ns(i),
-			"failureReason": []string{"ImagePullBackOff", "OOMKilled", "TaskRunTimeout", "3 tests failed"}[i%4],
+			"failureReason": failureReason(i),
 			"severity":      severities[(i/o.namespaces)%4],
 			"runId":         pipeline + "-run-" + strconv.Itoa(i),
 		})
@@ -213,6 +215,17 @@ func newGenerator(ctx context.Context, c *http.Client, base string, o benchOptio
 		return func(i int) (*http.Request, error) {
 			q := url.Values{"namespace": {ns(i)}, "severity": {severities[i%4]}, "state": {"ACTIVE"}, "limit": {"50"}}
 			return get("/api/v1/issues?" + q.Encode())
+		}, nil
+	case "search":
+		return func(i int) (*http.Request, error) {
+			word := searchWords[i%len(searchWords)]
+			q := url.Values{"namespace": {ns(i)}, "q": {word + " is:active severity:>=" + severities[1+i%3]}, "limit": {"50"}}
+			return get("/api/v1/search?" + q.Encode())
+		}, nil
+	case "facets":
+		return func(i int) (*http.Request, error) {
+			q := url.Values{"namespace": {ns(i)}, "facets": {"severity,issueType,namespace,state"}, "limit": {"1"}, "highlight": {"false"}}
+			return get("/api/v1/search?" + q.Encode())
 		}, nil
 	default: // get
 		ids, err := sampleIDs(ctx, c, base, o.namespaces)
@@ -299,3 +312,25 @@ func (r *benchResult) print(w io.Writer) {
 		fmt.Fprintf(w, "server RSS   %.1f MB\n", r.serverRSS/(1<<20))
 	}
 }
+
+// failureReasons are the shapes of real PipelineRun failure reasons, so
+// that benchmark data exercises the text analysers the way real data does.
+var failureReasons = []string{
+	"ImagePullBackOff: registry.io/org/img-%d:latest not found",
+	"OOMKilled in step build (exit code 137), container memory limit 2Gi",
+	"TaskRunTimeout: TaskRun build-%d exceeded its 1h0m0s timeout",
+	"%d tests failed in pkg/orders: TestCheckout, TestRefund",
+	"Dependency resolution failed for github.com/acme/ledger v1.%d.0",
+	"Enterprise Contract violation: tasks.required_untrusted_task_found (%d)",
+	"CouldntGetTask: task buildah-%d not found in the catalog",
+	"Failed to push image quay.io/acme/app-%d: unauthorized",
+	"sast-snyk-check found %d high severity vulnerabilities",
+	"PipelineRunTimeout after %d retries of prefetch-dependencies",
+}
+
+func failureReason(i int) string {
+	return fmt.Sprintf(failureReasons[i%len(failureReasons)], i%97)
+}
+
+// searchWords are words people search failures for.
+var searchWords = []string{"timeout", "pull", "oomkilled", "tests", "dependency", "unauthorized", "violation", "vulnerabilities"}

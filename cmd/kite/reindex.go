@@ -45,7 +45,7 @@ func reindex(ctx context.Context, dataDir string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer svc.Close()
+	defer func() { _ = svc.Close() }() // on early return; closing twice is harmless
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	for !svc.Ready() {

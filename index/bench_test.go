@@ -1,0 +1,59 @@
+package index
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/konflux-ci/kite"
+)
+
+// benchIssue is a realistic issue: a webhook-made pipeline failure with
+// varied reason text.
+func benchIssue(i int) *kite.Issue {
+	reasons := []string{
+		"ImagePullBackOff: registry.io/org/img-%d:latest not found",
+		"OOMKilled in step build (exit code 137), container memory limit 2Gi",
+		"TaskRunTimeout: TaskRun build-%d exceeded its 1h0m0s timeout",
+		"%d tests failed in pkg/orders: TestCheckout, TestRefund",
+		"Dependency resolution failed for github.com/acme/ledger v1.%d.0",
+	}
+	reason := fmt.Sprintf(reasons[i%len(reasons)], i%97)
+	pipeline := fmt.Sprintf("bench-%d", i)
+	at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Second)
+	return &kite.Issue{
+		ID: fmt.Sprintf("id-%08d", i), Title: "Pipeline run failed: " + pipeline,
+		Description: "The pipeline run " + pipeline + " failed with reason: " + reason,
+		Namespace:   fmt.Sprintf("bench-%d", i%10), Severity: kite.Severities[i%4], IssueType: kite.IssueTypePipeline,
+		State: kite.StateActive, Scope: kite.Scope{ResourceType: "pipelinerun", ResourceName: pipeline},
+		DetectedAt: at, FirstSeen: at, LastSeen: at, Occurrences: 1,
+		Failure: &kite.FailureContext{Reason: reason},
+	}
+}
+
+// BenchmarkApply measures indexing cost per issue by batch size: small
+// batches as at light load, larger ones as under a webhook burst.
+func BenchmarkApply(b *testing.B) {
+	for _, batch := range []int{50, 500, 2000} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) { benchApply(b, batch) })
+	}
+}
+
+func benchApply(b *testing.B, batch int) {
+	x, _, err := Open(Options{Dir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = x.Close() }()
+	b.ResetTimer()
+	for n := 0; n < b.N; n += batch {
+		changes := make([]Change, 0, batch)
+		for i := n; i < n+batch; i++ {
+			is := benchIssue(i)
+			changes = append(changes, Change{ID: is.ID, Issue: is})
+		}
+		if err := x.Apply(changes, uint64(n+batch)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
