@@ -1,7 +1,11 @@
 package index
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,4 +60,75 @@ func benchApply(b *testing.B, batch int) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkSearch runs the search workload of kite bench against an index
+// of KITE_BENCH_ISSUES (default 100,000) issues over ten namespaces.
+func BenchmarkSearch(b *testing.B) {
+	x := benchIndex(b)
+	now := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct{ name, q string }{
+		{"word+filters", "timeout is:active severity:>=major"},
+		{"filters", "is:active severity:>=major"},
+		{"word", "pull"},
+	} {
+		q, err := kite.ParseQuery(c.q, now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				if _, err := x.Search(context.Background(), Request{Query: q, Namespaces: []string{fmt.Sprintf("bench-%d", i%10)}, Limit: 50}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("facets", func(b *testing.B) {
+		q := &kite.Query{}
+		for i := 0; b.Loop(); i++ {
+			if _, err := x.Search(context.Background(), Request{Query: q, Namespaces: []string{fmt.Sprintf("bench-%d", i%10)}, Limit: 1, Facets: kite.FacetFields}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+var (
+	benchIndexOnce sync.Once
+	benchIndexX    *Index
+	benchIndexErr  error
+)
+
+func benchIndex(b *testing.B) *Index {
+	benchIndexOnce.Do(func() {
+		n := 100_000
+		if v, err := strconv.Atoi(os.Getenv("KITE_BENCH_ISSUES")); err == nil && v > 0 {
+			n = v
+		}
+		dir, err := os.MkdirTemp("", "kite-index-bench-")
+		if err != nil {
+			benchIndexErr = err
+			return
+		}
+		benchIndexX, _, benchIndexErr = Open(Options{Dir: dir})
+		if benchIndexErr != nil {
+			return
+		}
+		for start := 0; start < n && benchIndexErr == nil; start += 2000 {
+			var changes []Change
+			for i := start; i < min(start+2000, n); i++ {
+				is := benchIssue(i)
+				if i%3 == 0 {
+					is.State = kite.StateResolved
+				}
+				changes = append(changes, Change{ID: is.ID, Issue: is})
+			}
+			benchIndexErr = benchIndexX.Apply(changes, uint64(start+2000))
+		}
+	})
+	if benchIndexErr != nil {
+		b.Fatal(benchIndexErr)
+	}
+	return benchIndexX
 }

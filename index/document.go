@@ -14,6 +14,7 @@ import (
 // zero values that range queries would match.
 func document(is *kite.Issue) map[string]any {
 	d := map[string]any{
+		fieldID:          is.ID,
 		fieldTitle:       is.Title,
 		fieldDescription: is.Description,
 		fieldNamespace:   is.Namespace,
@@ -29,6 +30,7 @@ func document(is *kite.Issue) map[string]any {
 		fieldLastSeen:    timeKey(is.LastSeen),
 		fieldFirstSeen:   timeKey(is.FirstSeen),
 	}
+	d[fieldScopeKey] = scopeKeys(is.Namespace, string(is.State), is.Severity.Rank())
 	if is.ResolvedAt != nil {
 		d[fieldResolvedAt] = timeKey(*is.ResolvedAt)
 	}
@@ -58,3 +60,21 @@ func timeKey(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.00
 // countKey formats a count as fixed-width digits whose byte order is
 // numeric order.
 func countKey(n int64) string { return fmt.Sprintf("%019d", max(n, 0)) }
+
+// scopeKeys are the fieldScopeKey terms of an issue.
+func scopeKeys(ns, state string, rank int) []string {
+	return []string{ns, scopeKey(ns, state, 0), scopeKey(ns, "", rank), scopeKey(ns, state, rank)}
+}
+
+// scopeKey joins a namespace with a state and a severity rank, either of
+// which may be absent ("" or 0).
+func scopeKey(ns, state string, rank int) string {
+	k := ns
+	if state != "" {
+		k += "\x1fS" + state
+	}
+	if rank > 0 {
+		k += "\x1fV" + strconv.Itoa(rank)
+	}
+	return k
+}

@@ -14,7 +14,7 @@ import (
 
 // MappingVersion changes whenever the mapping or the document shape does:
 // an index written with another version is rebuilt from the records.
-const MappingVersion = "4"
+const MappingVersion = "6"
 
 // Document fields. Prose fields are analysed as English with camelCase
 // splitting (stems, stop words); all text is also kept as identifiers in
@@ -37,6 +37,14 @@ const (
 	fieldScopeName   = "scopeName"
 	fieldLabels      = "labels"
 	fieldRegressed   = "regressed"
+	// fieldID repeats the document id with doc values: the tie-breaking
+	// sort key, far cheaper to sort by than Bleve's stored _id.
+	fieldID = "id"
+	// fieldScopeKey holds namespace, namespace+state, namespace+severity
+	// and namespace+state+severity keys, so that the filters nearly every
+	// search has are one term lookup instead of a conjunction of three
+	// large posting lists.
+	fieldScopeKey    = "nskey"
 	fieldOccurrences = "occurrences"
 	fieldDetectedAt  = "detectedAt"
 	fieldLastSeen    = "lastSeen"
@@ -100,7 +108,8 @@ func newMapping() (mapping.IndexMapping, error) {
 	// Numbers and times are fixed-width keywords (see document.go): one
 	// term each instead of Bleve's sixteen precision-step terms, ordered as
 	// strings exactly as their values, for ranges and sorting alike.
-	for _, name := range []string{fieldNamespace, fieldState, fieldSeverity, fieldIssueType, fieldScopeType, fieldScopeName, fieldLabels,
+	dm.AddFieldMappingsAt(fieldScopeKey, text(keyword.Name))
+	for _, name := range []string{fieldID, fieldNamespace, fieldState, fieldSeverity, fieldIssueType, fieldScopeType, fieldScopeName, fieldLabels,
 		fieldSevRank, fieldOccurrences, fieldDetectedAt, fieldLastSeen, fieldFirstSeen, fieldResolvedAt} {
 		f := text(keyword.Name)
 		f.DocValues = true // facets and sorting read doc values

@@ -18,13 +18,13 @@ import (
 // substring, free words of three or more characters also match inside
 // identifier tokens.
 func toBleve(q *kite.Query, namespaces []string, substring bool) query.Query {
-	nsq := make([]query.Query, len(namespaces))
-	for i, ns := range namespaces {
-		nsq[i] = term(fieldNamespace, ns)
-	}
-	must := []query.Query{bleve.NewDisjunctionQuery(nsq...)}
+	keys, consumed := scopeFilter(q, namespaces)
+	must := []query.Query{keys}
 	var mustNot []query.Query
-	for _, t := range q.Terms {
+	for i, t := range q.Terms {
+		if consumed[i] {
+			continue
+		}
 		tq := termQuery(t)
 		if substring && t.Kind == kite.TermWord && len(t.Text) >= 3 {
 			w := bleve.NewWildcardQuery("*" + strings.ToLower(t.Text) + "*")
@@ -41,6 +41,44 @@ func toBleve(q *kite.Query, namespaces []string, substring bool) query.Query {
 	b.AddMust(must...)
 	b.AddMustNot(mustNot...)
 	return b
+}
+
+// scopeFilter turns the namespace restriction, together with the query's
+// first positive state term and first positive severity term, into one
+// disjunction of fieldScopeKey terms; consumed marks the terms it covers.
+func scopeFilter(q *kite.Query, namespaces []string) (query.Query, map[int]bool) {
+	consumed := map[int]bool{}
+	state, ranks := "", []int{0}
+	for i, t := range q.Terms {
+		if t.Kind != kite.TermField || t.Negated {
+			continue
+		}
+		switch {
+		case t.Field == kite.FieldState && state == "":
+			state = t.Text
+			consumed[i] = true
+		case t.Field == kite.FieldSeverity && ranks[0] == 0:
+			lo, hi := severityRange(t.Op, t.Severity)
+			ranks = ranks[:0]
+			for r := lo; r <= hi; r++ {
+				ranks = append(ranks, r)
+			}
+			consumed[i] = true
+		}
+	}
+	var keys []query.Query
+	for _, ns := range namespaces {
+		for _, r := range ranks {
+			keys = append(keys, term(fieldScopeKey, scopeKey(ns, state, r)))
+		}
+	}
+	switch len(keys) {
+	case 0: // an impossible severity range
+		return bleve.NewMatchNoneQuery(), consumed
+	case 1:
+		return keys[0], consumed
+	}
+	return bleve.NewDisjunctionQuery(keys...), consumed
 }
 
 func termQuery(t kite.Term) query.Query {
@@ -173,22 +211,28 @@ func boosted(q query.Query, b float64) query.Query {
 }
 
 func severityQuery(op kite.Op, s kite.Severity) query.Query {
-	r := s.Rank()
-	lo, hi := r, r
-	switch op {
-	case kite.OpGt:
-		lo, hi = r+1, len(kite.Severities)
-	case kite.OpGte:
-		hi = len(kite.Severities)
-	case kite.OpLt:
-		lo, hi = 1, r-1
-	case kite.OpLte:
-		lo = 1
-	}
+	lo, hi := severityRange(op, s)
 	if lo > hi {
 		return bleve.NewMatchNoneQuery()
 	}
 	return keyRange(fieldSevRank, strconv.Itoa(lo), strconv.Itoa(hi), true)
+}
+
+// severityRange is the inclusive range of severity ranks a comparison
+// admits; empty (lo > hi) when none.
+func severityRange(op kite.Op, s kite.Severity) (lo, hi int) {
+	r := s.Rank()
+	switch op {
+	case kite.OpGt:
+		return r + 1, len(kite.Severities)
+	case kite.OpGte:
+		return r, len(kite.Severities)
+	case kite.OpLt:
+		return 1, r - 1
+	case kite.OpLte:
+		return 1, r
+	}
+	return r, r
 }
 
 // keyRange matches keyword terms from lo to hi (inclusive, or exclusive of

@@ -79,6 +79,9 @@ func (x *Index) Search(ctx context.Context, r Request) (*Result, error) {
 	order := sortOrder(r.Query)
 	req := bleve.NewSearchRequestOptions(toBleve(r.Query, r.Namespaces, r.Substring), r.Limit, r.Offset, false)
 	req.SortBy(order)
+	if !r.Query.HasText() {
+		req.Score = "none" // ordered by fields: scoring would be wasted work
+	}
 	if r.Cursor != "" {
 		after, err := decodeCursor(r.Cursor, order)
 		if err != nil {
@@ -130,7 +133,8 @@ func (x *Index) Search(ctx context.Context, r Request) (*Result, error) {
 }
 
 // sortOrder is the query's sort: its sort: keys, else relevance when it
-// has free text, else newest detection first; issue id breaks ties so that
+// has free text, else newest detection first; issue id breaks ties (one
+// group commit gives a whole batch of issues one detection time) so that
 // cursors are stable.
 func sortOrder(q *kite.Query) []string {
 	var order []string
@@ -147,10 +151,7 @@ func sortOrder(q *kite.Query) []string {
 		}
 		order = append(order, "-"+fieldDetectedAt)
 	}
-	if !slices.Contains(order, "_id") && !slices.Contains(order, "-_id") {
-		order = append(order, "-_id")
-	}
-	return order
+	return append(order, "-"+fieldID)
 }
 
 // cursor is what a page's cursor carries: the sort it belongs to and the

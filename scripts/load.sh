@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 KITE=${KITE:-bin/kite}
 SEED=${SEED:-100000}
 N=${N:-20000}
+NS=${NS:-2000} # searches per search run
 ADDR=${ADDR:-127.0.0.1:18090}
 DATA=$(mktemp -d)
 trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$DATA"' EXIT
@@ -27,9 +28,9 @@ bench -w list -n "$N" -c 1
 bench -w list -n "$N" -c 8
 bench -w get -n "$N" -c 1
 bench -w get -n "$N" -c 8
-bench -w search -n "$N" -c 1
-bench -w search -n "$N" -c 8
-bench -w facets -n 2000 -c 1
+bench -w search -n "$NS" -c 1
+bench -w search -n "$NS" -c 8
+bench -w facets -n "$NS" -c 1
 grep -E "VmRSS|RssAnon|RssFile" /proc/$PID/status
 echo "store file after the run: $(du -h "$DATA/kite.db" | cut -f1)"
 echo "index after the run: $(du -sh "$DATA/index.bleve" | cut -f1)"
