@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,12 +44,23 @@ func (s *Service) Search(ctx context.Context, r kite.SearchRequest) (*kite.Searc
 	}
 	s.awaitIndex(ctx)
 	limit := kite.IssueFilter{Limit: r.Limit}.Normalize().Limit
-	res, err := s.idx.Search(ctx, index.Request{
-		Query: q, Namespaces: namespaces, Limit: limit, Cursor: r.Cursor,
-		Facets: r.Facets,
-	})
+	if err := checkFacets(r.Facets); err != nil {
+		return nil, err
+	}
+	facets, counted, err := s.counterFacets(ctx, q, namespaces, r.Facets)
 	if err != nil {
 		return nil, err
+	}
+	req := index.Request{Query: q, Namespaces: namespaces, Limit: limit, Cursor: r.Cursor}
+	if !counted {
+		req.Facets = r.Facets
+	}
+	res, err := s.idx.Search(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if counted && len(r.Facets) > 0 {
+		res.Facets = facets
 	}
 	issues, err := s.records(ctx, res.Hits)
 	if err != nil {
@@ -78,6 +90,16 @@ func (s *Service) awaitIndex(ctx context.Context) {
 	if !s.applied.wait(ctx, s.storeRev.Load(), indexWait) {
 		s.metrics.staleSearches.Inc()
 	}
+}
+
+// checkFacets refuses facet names other than kite.FacetFields.
+func checkFacets(facets []string) error {
+	for _, f := range facets {
+		if !slices.Contains(kite.FacetFields, f) {
+			return kite.Invalid("facets", fmt.Sprintf("unknown facet %q", f), "facets must be among: "+strings.Join(kite.FacetFields, ", "))
+		}
+	}
+	return nil
 }
 
 // records reads the hits' issues from the store, aligned with hits (nil

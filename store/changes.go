@@ -161,3 +161,38 @@ func (s *Store) GetIssues(ctx context.Context, ids []string) ([]*kite.Issue, err
 	})
 	return out, err
 }
+
+// TupleCount is how many issues of a namespace have one state, severity
+// and issue type.
+type TupleCount struct {
+	Namespace string
+	State     kite.State
+	Severity  kite.Severity
+	IssueType kite.IssueType
+	Count     int
+}
+
+// Counts returns the issue counters of the given namespaces: exact counts
+// by state, severity and type, read without touching any record.
+func (s *Store) Counts(ctx context.Context, namespaces []string) ([]TupleCount, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []TupleCount
+	err := s.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketCounts).Cursor()
+		for _, ns := range namespaces {
+			prefix := nsPrefix(ns)
+			for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+				_, tp, ok := splitCountKey(k)
+				if !ok {
+					continue
+				}
+				st, sv, ty := tp.labels()
+				out = append(out, TupleCount{Namespace: ns, State: st, Severity: sv, IssueType: ty, Count: int(be64(v))})
+			}
+		}
+		return nil
+	})
+	return out, err
+}
