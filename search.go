@@ -1,9 +1,24 @@
 package kite
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+)
 
 // Facet fields a search may count.
 var FacetFields = []string{FieldSeverity, FieldIssueType, FieldNamespace, FieldState}
+
+// CheckFacets refuses facet names other than FacetFields.
+func CheckFacets(facets []string) error {
+	for _, f := range facets {
+		if !slices.Contains(FacetFields, f) {
+			return Invalid("facets", fmt.Sprintf("unknown facet %q", f), "facets must be among: "+strings.Join(FacetFields, ", "))
+		}
+	}
+	return nil
+}
 
 // SearchRequest is one search in the query language.
 type SearchRequest struct {

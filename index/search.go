@@ -90,14 +90,13 @@ func (x *Index) Search(ctx context.Context, r Request) (*Result, error) {
 		req.From = 0
 		req.SearchAfter = after
 	}
+	if err := kite.CheckFacets(r.Facets); err != nil {
+		return nil, err
+	}
 	for _, name := range r.Facets {
-		f, ok := facetFields[name]
-		if !ok {
-			return nil, kite.Invalid("facets", fmt.Sprintf("unknown facet %q", name), "facets must be among: "+strings.Join(kite.FacetFields, ", "))
-		}
+		f := facetFields[name]
 		req.AddFacet(name, bleve.NewFacetRequest(f.field, f.size))
 	}
-
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if x.idx == nil {

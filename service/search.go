@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -43,23 +42,25 @@ func (s *Service) Search(ctx context.Context, r kite.SearchRequest) (*kite.Searc
 		return nil, s.errIndexNotReady()
 	}
 	s.awaitIndex(ctx)
-	limit := kite.IssueFilter{Limit: r.Limit}.Normalize().Limit
-	if err := checkFacets(r.Facets); err != nil {
+	if err := kite.CheckFacets(r.Facets); err != nil {
 		return nil, err
 	}
-	facets, counted, err := s.counterFacets(ctx, q, namespaces, r.Facets)
-	if err != nil {
-		return nil, err
-	}
-	req := index.Request{Query: q, Namespaces: namespaces, Limit: limit, Cursor: r.Cursor}
-	if !counted {
-		req.Facets = r.Facets
+	req := index.Request{Query: q, Namespaces: namespaces, Limit: kite.IssueFilter{Limit: r.Limit}.Normalize().Limit, Cursor: r.Cursor}
+	var facets map[string][]kite.FacetCount
+	counted := false
+	if len(r.Facets) > 0 {
+		if facets, counted, err = s.counterFacets(ctx, q, namespaces, r.Facets); err != nil {
+			return nil, err
+		}
+		if !counted {
+			req.Facets = r.Facets
+		}
 	}
 	res, err := s.idx.Search(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	if counted && len(r.Facets) > 0 {
+	if counted {
 		res.Facets = facets
 	}
 	issues, err := s.records(ctx, res.Hits)
@@ -90,16 +91,6 @@ func (s *Service) awaitIndex(ctx context.Context) {
 	if !s.applied.wait(ctx, s.storeRev.Load(), indexWait) {
 		s.metrics.staleSearches.Inc()
 	}
-}
-
-// checkFacets refuses facet names other than kite.FacetFields.
-func checkFacets(facets []string) error {
-	for _, f := range facets {
-		if !slices.Contains(kite.FacetFields, f) {
-			return kite.Invalid("facets", fmt.Sprintf("unknown facet %q", f), "facets must be among: "+strings.Join(kite.FacetFields, ", "))
-		}
-	}
-	return nil
 }
 
 // records reads the hits' issues from the store, aligned with hits (nil

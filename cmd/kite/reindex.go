@@ -46,7 +46,13 @@ func reindex(ctx context.Context, dataDir string, out io.Writer) error {
 		return err
 	}
 	defer func() { _ = svc.Close() }() // on early return; closing twice is harmless
-	tick := time.NewTicker(250 * time.Millisecond)
+	// On a terminal the bar redraws in place; in a log, a line every few
+	// seconds.
+	every, lineEnd := 5*time.Second, "\n"
+	if isTerminal(out) {
+		every, lineEnd = 250*time.Millisecond, "\r"
+	}
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for !svc.Ready() {
 		select {
@@ -54,7 +60,7 @@ func reindex(ctx context.Context, dataDir string, out io.Writer) error {
 			return ctx.Err()
 		case <-tick.C:
 			if p := svc.RebuildProgress(); p != nil {
-				fmt.Fprintf(out, "\r%s", progressLine(*p, time.Now()))
+				fmt.Fprint(out, progressLine(*p, time.Now())+lineEnd)
 			}
 		}
 	}
@@ -63,9 +69,22 @@ func reindex(ctx context.Context, dataDir string, out io.Writer) error {
 		return err
 	}
 	took := time.Since(start)
-	fmt.Fprintf(out, "\r%s\nindexed %d issues in %s (%.0f/s), peak memory %s\n",
-		strings.Repeat(" ", 78), n, took.Round(time.Millisecond), float64(n)/took.Seconds(), peakRSS())
+	if lineEnd == "\r" {
+		fmt.Fprintf(out, "%s\r", strings.Repeat(" ", 78))
+	}
+	fmt.Fprintf(out, "indexed %d issues in %s (%.0f/s), peak memory %s\n",
+		n, took.Round(time.Millisecond), float64(n)/took.Seconds(), peakRSS())
 	return svc.Close()
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // progressLine renders one line of rebuild progress: a bar, items, rate
