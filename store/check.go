@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 
@@ -17,9 +18,12 @@ const maxProblems = 20
 // the revision counter must cover every record and change. It also runs
 // bbolt's own page consistency check. It returns nil or an error listing
 // the first problems found.
+//
+// It runs in the writer's turn, like a write that changes nothing: bbolt's
+// page check reads the freelist, which a concurrent commit may be changing.
 func (s *Store) Check() error {
-	return s.view(func(tx *bolt.Tx) error {
-		c := &checker{tx: tx}
+	return s.update(context.Background(), func(t *txn) error {
+		c := &checker{tx: t.tx}
 		c.run()
 		if len(c.problems) == 0 {
 			return nil
