@@ -109,7 +109,6 @@ func (s *Service) sync(ctx context.Context, rebuild bool) (int, error) {
 		fullPage := last-applied >= batchEntries
 		applied = last
 		s.applied.set(applied)
-		s.metrics.lag.Set(float64(s.storeRev.Load() - min(applied, s.storeRev.Load())))
 		if !fullPage {
 			// What arrived meanwhile waits for the next sync, which the
 			// burst pacing may delay to gather a larger batch.
