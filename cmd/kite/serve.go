@@ -56,7 +56,7 @@ KITE_DATA_DIR, KITE_LOG_FORMAT, KITE_LOG_LEVEL, KITE_CLUSTER_URL.`,
 			if _, set := env("GOGC"); !set {
 				// The live heap stays small (tens of MB) while indexing
 				// allocates a lot: a 200% target halves the collections
-				// for a few MB more (ingest +14% in docs/benchmarks.md).
+				// for a few MB more heap.
 				debug.SetGCPercent(200)
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
