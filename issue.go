@@ -108,6 +108,4 @@ type Event struct {
 const (
 	ActorWebhook = "webhook"
 	ActorAPI     = "api"
-	ActorWatcher = "watcher"
-	ActorTimeout = "timeout"
 )

@@ -157,9 +157,6 @@ func (s *Store) migrate() error {
 	})
 }
 
-// Path is the bbolt file's path.
-func (s *Store) Path() string { return s.db.Path() }
-
 // Ping reports whether storage is usable: open, readable, schema present.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
