@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -26,8 +27,27 @@ func TestMain(m *testing.M) {
 type server struct {
 	cmd  *exec.Cmd
 	addr string
-	logs *strings.Builder
+	logs *logBuffer
 	done chan error
+}
+
+// logBuffer collects a child's log lines; tests read it while the child
+// still writes.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) add(line string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.WriteString(line + "\n")
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // startServer runs "kite serve" on a random port over dataDir and waits for
@@ -44,13 +64,13 @@ func startServer(t *testing.T, dataDir string, extra ...string) *server {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &server{cmd: cmd, logs: &strings.Builder{}, done: make(chan error, 1)}
+	s := &server{cmd: cmd, logs: &logBuffer{}, done: make(chan error, 1)}
 	addrc := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			line := sc.Text()
-			s.logs.WriteString(line + "\n")
+			s.logs.add(line)
 			var rec struct {
 				Msg  string `json:"msg"`
 				Addr string `json:"addr"`
@@ -63,6 +83,9 @@ func startServer(t *testing.T, dataDir string, extra ...string) *server {
 		s.done <- cmd.Wait()
 	}()
 	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("kite serve logs:\n%s", s.logs)
+		}
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
 			<-s.done //nolint:errcheck // the exit status of a killed child is expected to be an error
