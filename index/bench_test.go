@@ -96,9 +96,23 @@ func BenchmarkSearch(b *testing.B) {
 
 var (
 	benchIndexOnce sync.Once
+	benchIndexDir  string
 	benchIndexX    *Index
 	benchIndexErr  error
 )
+
+// TestMain removes the shared benchmark index, which outlives any one
+// benchmark and so any one b.TempDir.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchIndexX != nil {
+		_ = benchIndexX.Close()
+	}
+	if benchIndexDir != "" {
+		_ = os.RemoveAll(benchIndexDir)
+	}
+	os.Exit(code)
+}
 
 func benchIndex(b *testing.B) *Index {
 	benchIndexOnce.Do(func() {
@@ -106,12 +120,11 @@ func benchIndex(b *testing.B) *Index {
 		if v, err := strconv.Atoi(os.Getenv("KITE_BENCH_ISSUES")); err == nil && v > 0 {
 			n = v
 		}
-		dir, err := os.MkdirTemp("", "kite-index-bench-")
-		if err != nil {
-			benchIndexErr = err
+		benchIndexDir, benchIndexErr = os.MkdirTemp("", "kite-index-bench-")
+		if benchIndexErr != nil {
 			return
 		}
-		benchIndexX, _, benchIndexErr = Open(Options{Dir: dir})
+		benchIndexX, _, benchIndexErr = Open(Options{Dir: benchIndexDir})
 		if benchIndexErr != nil {
 			return
 		}

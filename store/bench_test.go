@@ -23,10 +23,24 @@ func benchIssues() int {
 
 var (
 	seedOnce  sync.Once
+	seedDir   string
 	seeded    *store.Store
 	seededIDs []string
 	seedErr   error
 )
+
+// TestMain removes the shared benchmark store, which outlives any one
+// benchmark and so any one b.TempDir.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if seeded != nil {
+		_ = seeded.Close()
+	}
+	if seedDir != "" {
+		_ = os.RemoveAll(seedDir)
+	}
+	os.Exit(code)
+}
 
 // seededStore fills one store per test binary run with benchIssues issues
 // over ten namespaces, written by 64 concurrent reporters the way a webhook
@@ -34,12 +48,11 @@ var (
 func seededStore(b *testing.B) (*store.Store, []string) {
 	b.Helper()
 	seedOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "kite-bench-")
-		if err != nil {
-			seedErr = err
+		seedDir, seedErr = os.MkdirTemp("", "kite-bench-")
+		if seedErr != nil {
 			return
 		}
-		seeded, seedErr = store.Open(store.Options{Dir: dir})
+		seeded, seedErr = store.Open(store.Options{Dir: seedDir})
 		if seedErr != nil {
 			return
 		}
