@@ -86,6 +86,23 @@ type Term struct {
 	LabelKey string
 }
 
+// SeverityRanks is the inclusive range of severity ranks (Severity.Rank) a
+// severity term admits; empty (lo > hi) when none does.
+func (t Term) SeverityRanks() (lo, hi int) {
+	r, top := t.Severity.Rank(), len(Severities)
+	switch t.Op {
+	case OpGt:
+		return r + 1, top
+	case OpGte:
+		return r, top
+	case OpLt:
+		return 1, r - 1
+	case OpLte:
+		return 1, r
+	}
+	return r, r
+}
+
 // SortKey orders results by a field; Desc for newest, highest first.
 type SortKey struct {
 	Field string

@@ -122,3 +122,16 @@ func FuzzParseQuery(f *testing.F) {
 		}
 	})
 }
+
+func TestSeverityRanks(t *testing.T) {
+	cases := map[string][2]int{
+		"severity:major": {3, 3}, "severity:>major": {4, 4}, "severity:>=major": {3, 4},
+		"severity:<major": {1, 2}, "severity:<=major": {1, 3}, "severity:<info": {1, 0},
+	}
+	for in, want := range cases {
+		q, err := kite.ParseQuery(in, queryNow)
+		require.NoError(t, err)
+		lo, hi := q.Terms[0].SeverityRanks()
+		assert.Equal(t, want, [2]int{lo, hi}, in)
+	}
+}

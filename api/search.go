@@ -10,16 +10,10 @@ import (
 
 // searchBody is the reply of GET /api/v1/search.
 type searchBody struct {
-	Data       []searchHit                  `json:"data"`
+	Data       []kite.SearchHit             `json:"data"`
 	Total      int                          `json:"total"`
 	Facets     map[string][]kite.FacetCount `json:"facets,omitempty"`
 	NextCursor string                       `json:"nextCursor,omitempty"`
-}
-
-type searchHit struct {
-	Issue      *kite.Issue         `json:"issue"`
-	Score      float64             `json:"score,omitempty"`
-	Highlights map[string][]string `json:"highlights,omitempty"`
 }
 
 // search answers the query language. Namespaces come from namespace=
@@ -45,9 +39,10 @@ func (s *server) search(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body := searchBody{Data: make([]searchHit, len(res.Hits)), Total: res.Total, Facets: res.Facets, NextCursor: res.NextCursor}
+	body := searchBody{Data: make([]kite.SearchHit, len(res.Hits)), Total: res.Total, Facets: res.Facets, NextCursor: res.NextCursor}
 	for i, h := range res.Hits {
-		body.Data[i] = searchHit{Issue: wireIssue(h.Issue), Score: h.Score, Highlights: h.Highlights}
+		h.Issue = wireIssue(h.Issue)
+		body.Data[i] = h
 	}
 	s.writeJSON(w, r, http.StatusOK, body)
 	return nil

@@ -58,7 +58,7 @@ func scopeFilter(q *kite.Query, namespaces []string) (query.Query, map[int]bool)
 			state = t.Text
 			consumed[i] = true
 		case t.Field == kite.FieldSeverity && ranks[0] == 0:
-			lo, hi := severityRange(t.Op, t.Severity)
+			lo, hi := t.SeverityRanks()
 			ranks = ranks[:0]
 			for r := lo; r <= hi; r++ {
 				ranks = append(ranks, r)
@@ -112,7 +112,7 @@ func termQuery(t kite.Term) query.Query {
 		q.SetField(fieldRegressed)
 		return q
 	case kite.FieldSeverity:
-		return severityQuery(t.Op, t.Severity)
+		return severityQuery(t)
 	case kite.FieldOccurrences:
 		high := ""
 		if t.High >= 0 {
@@ -210,29 +210,12 @@ func boosted(q query.Query, b float64) query.Query {
 	return q
 }
 
-func severityQuery(op kite.Op, s kite.Severity) query.Query {
-	lo, hi := severityRange(op, s)
+func severityQuery(t kite.Term) query.Query {
+	lo, hi := t.SeverityRanks()
 	if lo > hi {
 		return bleve.NewMatchNoneQuery()
 	}
 	return keyRange(fieldSevRank, strconv.Itoa(lo), strconv.Itoa(hi), true)
-}
-
-// severityRange is the inclusive range of severity ranks a comparison
-// admits; empty (lo > hi) when none.
-func severityRange(op kite.Op, s kite.Severity) (lo, hi int) {
-	r := s.Rank()
-	switch op {
-	case kite.OpGt:
-		return r + 1, len(kite.Severities)
-	case kite.OpGte:
-		return r, len(kite.Severities)
-	case kite.OpLt:
-		return 1, r - 1
-	case kite.OpLte:
-		return 1, r
-	}
-	return r, r
 }
 
 // keyRange matches keyword terms from lo to hi (inclusive, or exclusive of

@@ -69,19 +69,9 @@ func tupleMatches(q *kite.Query, c store.TupleCount) bool {
 		case kite.FieldIssueType:
 			ok = string(c.IssueType) == t.Text
 		case kite.FieldSeverity:
-			r, s := c.Severity.Rank(), t.Severity.Rank()
-			switch t.Op {
-			case kite.OpGt:
-				ok = r > s
-			case kite.OpGte:
-				ok = r >= s
-			case kite.OpLt:
-				ok = r < s
-			case kite.OpLte:
-				ok = r <= s
-			default:
-				ok = r == s
-			}
+			lo, hi := t.SeverityRanks()
+			r := c.Severity.Rank()
+			ok = r >= lo && r <= hi
 		}
 		if ok == t.Negated {
 			return false

@@ -24,25 +24,26 @@ func (s *Store) ListIssues(ctx context.Context, f kite.IssueFilter) (*kite.Issue
 	f = f.Normalize()
 	out := &kite.IssueList{Issues: []*kite.Issue{}}
 	err := s.view(func(tx *bolt.Tx) error {
-		var ids [][]byte
+		var page []listed
 		var err error
 		if f.ResourceType != "" || f.ResourceName != "" || f.Search != "" {
-			ids, out.Total, err = listScanned(tx, f)
+			page, out.Total, err = listScanned(tx, f)
 		} else {
-			ids, out.Total = listIndexed(tx, f)
+			page, out.Total = listIndexed(tx, f)
 		}
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
-			is, err := loadIssue(tx, id)
-			if err != nil {
+		for _, l := range page {
+			if l.is == nil {
+				if l.is, err = loadIssue(tx, l.id); err != nil {
+					return err
+				}
+			}
+			if err := joinRelations(tx, l.id, l.is); err != nil {
 				return err
 			}
-			if err := joinRelations(tx, id, is); err != nil {
-				return err
-			}
-			out.Issues = append(out.Issues, is)
+			out.Issues = append(out.Issues, l.is)
 		}
 		return nil
 	})
@@ -52,10 +53,17 @@ func (s *Store) ListIssues(ctx context.Context, f kite.IssueFilter) (*kite.Issue
 	return out, nil
 }
 
+// listed is one issue of a page: its id, and its record when the path that
+// found it has already decoded it.
+type listed struct {
+	id []byte
+	is *kite.Issue
+}
+
 // listIndexed merges the by_ns ranges of every (state, severity, type) tuple
 // the filter admits, newest first. Keys within a range end with
 // detectedAt(8) id(16), so comparing those suffixes orders the merge.
-func listIndexed(tx *bolt.Tx, f kite.IssueFilter) ([][]byte, int) {
+func listIndexed(tx *bolt.Tx, f kite.IssueFilter) ([]listed, int) {
 	tuples := matchingTuples(f)
 	total := countTuples(tx, f.Namespace, tuples)
 	if f.Offset >= total {
@@ -69,7 +77,7 @@ func listIndexed(tx *bolt.Tx, f kite.IssueFilter) ([][]byte, int) {
 		}
 	}
 	want := min(f.Offset+f.Limit, total)
-	ids := make([][]byte, 0, f.Limit)
+	page := make([]listed, 0, f.Limit)
 	for n := 0; n < want && len(heads) > 0; n++ {
 		best := 0
 		for i := 1; i < len(heads); i++ {
@@ -78,13 +86,13 @@ func listIndexed(tx *bolt.Tx, f kite.IssueFilter) ([][]byte, int) {
 			}
 		}
 		if n >= f.Offset {
-			ids = append(ids, bytes.Clone(heads[best].id()))
+			page = append(page, listed{id: bytes.Clone(heads[best].id())})
 		}
 		if !heads[best].prev() {
 			heads = slices.Delete(heads, best, best+1)
 		}
 	}
-	return ids, total
+	return page, total
 }
 
 // rangeCursor walks the keys under one prefix from the last to the first.
@@ -129,7 +137,7 @@ func (rc *rangeCursor) prev() bool {
 // listScanned answers filters the counters cannot: it gathers candidates
 // from by_scope (resource filters) or the whole namespace (search), reads
 // them and filters, sorts and pages in memory.
-func listScanned(tx *bolt.Tx, f kite.IssueFilter) ([][]byte, int, error) {
+func listScanned(tx *bolt.Tx, f kite.IssueFilter) ([]listed, int, error) {
 	var ids [][]byte
 	if f.ResourceType != "" || f.ResourceName != "" {
 		prefix := scopePrefix(f.Namespace, f.ResourceType, f.ResourceName)
@@ -144,12 +152,8 @@ func listScanned(tx *bolt.Tx, f kite.IssueFilter) ([][]byte, int, error) {
 	} else {
 		ids = idsWithPrefix(tx.Bucket(bucketByNS).Cursor(), nsPrefix(f.Namespace))
 	}
-	type hit struct {
-		id []byte
-		is *kite.Issue
-	}
 	needle := strings.ToLower(f.Search)
-	var hits []hit
+	var hits []listed
 	for _, id := range ids {
 		is, err := loadIssue(tx, id)
 		if err != nil {
@@ -158,9 +162,9 @@ func listScanned(tx *bolt.Tx, f kite.IssueFilter) ([][]byte, int, error) {
 		if is == nil || !matches(is, f, needle) {
 			continue
 		}
-		hits = append(hits, hit{id, is})
+		hits = append(hits, listed{id, is})
 	}
-	slices.SortFunc(hits, func(a, b hit) int {
+	slices.SortFunc(hits, func(a, b listed) int {
 		if c := b.is.DetectedAt.Compare(a.is.DetectedAt); c != 0 {
 			return c
 		}
@@ -168,11 +172,7 @@ func listScanned(tx *bolt.Tx, f kite.IssueFilter) ([][]byte, int, error) {
 	})
 	total := len(hits)
 	lo, hi := min(f.Offset, total), min(f.Offset+f.Limit, total)
-	page := make([][]byte, 0, hi-lo)
-	for _, h := range hits[lo:hi] {
-		page = append(page, h.id)
-	}
-	return page, total, nil
+	return hits[lo:hi], total, nil
 }
 
 func matches(is *kite.Issue, f kite.IssueFilter, needle string) bool {

@@ -35,10 +35,7 @@ func (s *Store) Report(ctx context.Context, r kite.Report) (*kite.ReportResult, 
 }
 
 func (t *txn) report(r kite.Report) (*kite.ReportResult, error) {
-	at := r.At.UTC()
-	if r.At.IsZero() || at.After(t.now) {
-		at = t.now
-	}
+	at := t.observed(r.At)
 	fp := kite.Fingerprint(r.Namespace, r.IssueType, r.Scope, r.Key)
 	if id := t.tx.Bucket(bucketFP).Get([]byte(fp)); id != nil {
 		id = bytes.Clone(id)
@@ -113,6 +110,15 @@ func (t *txn) reportExisting(id []byte, old *kite.Issue, r kite.Report, at time.
 		return nil, err
 	}
 	return &kite.ReportResult{Issue: is, Outcome: outcome}, nil
+}
+
+// observed is when an observation happened: its own time, or now when it
+// has none or claims to come from the future (a skewed clock).
+func (t *txn) observed(at time.Time) time.Time {
+	if at.IsZero() || at.After(t.now) {
+		return t.now
+	}
+	return at.UTC()
 }
 
 // applyReport copies what a report says about the problem onto its issue:
@@ -199,10 +205,7 @@ func (s *Store) ResolveScope(ctx context.Context, r kite.Resolution) (int, error
 	var n int
 	err := s.update(ctx, func(t *txn) error {
 		n = 0
-		at := r.At.UTC()
-		if r.At.IsZero() || at.After(t.now) {
-			at = t.now
-		}
+		at := t.observed(r.At)
 		prefix := scopePrefix(r.Namespace, r.ResourceType, r.ResourceName)
 		for _, id := range t.idsWithPrefix(bucketByScope, prefix) {
 			old, err := t.mustLoad(id)

@@ -148,8 +148,11 @@ func newTxn(tx *bolt.Tx, now time.Time) *txn {
 	}
 }
 
-// nextRev returns a new revision for a change in this transaction.
+// nextRev returns a new revision for a change in this transaction. Taking
+// one changes the transaction: a write that fails after it must abort the
+// batch, or the revision counter would skip a number the change log lacks.
 func (t *txn) nextRev() uint64 {
+	t.dirty = true
 	t.rev++
 	t.revSet = true
 	return t.rev

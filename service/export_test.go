@@ -1,0 +1,30 @@
+package service
+
+import (
+	"context"
+
+	"github.com/konflux-ci/kite"
+	"github.com/konflux-ci/kite/index"
+)
+
+// Accessors for this package's external tests.
+
+// CounterFacets exposes counterFacets.
+func (s *Service) CounterFacets(ctx context.Context, q *kite.Query, namespaces []string) (map[string][]kite.FacetCount, bool, error) {
+	return s.counterFacets(ctx, q, namespaces, kite.FacetFields)
+}
+
+// IndexFacets counts the same facets with the index itself.
+func (s *Service) IndexFacets(ctx context.Context, q *kite.Query, namespaces []string) (map[string][]kite.FacetCount, error) {
+	res, err := s.idx.Search(ctx, index.Request{Query: q, Namespaces: namespaces, Limit: 1, Facets: kite.FacetFields})
+	if err != nil {
+		return nil, err
+	}
+	return res.Facets, nil
+}
+
+// PretendRebuilding puts the service in the state of a running rebuild.
+func (s *Service) PretendRebuilding(p Progress) {
+	s.ready.Store(false)
+	s.progress.Store(&p)
+}
