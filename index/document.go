@@ -6,49 +6,63 @@ import (
 	"strings"
 	"time"
 
+	"github.com/blevesearch/bleve/v2/document"
+
 	"github.com/konflux-ci/kite"
 )
 
-// document is what the index holds of an issue: a map so that absent
+// document is what the index holds of an issue, built field by field
+// from the schema rather than mapped by reflection from a struct. Absent
 // values (no resolution, no failure context) are absent fields rather than
 // zero values that range queries would match.
-func document(is *kite.Issue) map[string]any {
-	d := map[string]any{
-		fieldID:          is.ID,
-		fieldTitle:       is.Title,
-		fieldDescription: is.Description,
-		fieldNamespace:   is.Namespace,
-		fieldState:       string(is.State),
-		fieldSeverity:    string(is.Severity),
-		fieldSevRank:     strconv.Itoa(is.Severity.Rank()),
-		fieldIssueType:   string(is.IssueType),
-		fieldScopeType:   is.Scope.ResourceType,
-		fieldScopeName:   is.Scope.ResourceName,
-		fieldRegressed:   is.ReopenCount > 0 && is.State == kite.StateActive,
-		fieldOccurrences: countKey(is.Occurrences),
-		fieldDetectedAt:  timeKey(is.DetectedAt),
-		fieldLastSeen:    timeKey(is.LastSeen),
-		fieldFirstSeen:   timeKey(is.FirstSeen),
+func (a analyzers) document(is *kite.Issue) *document.Document {
+	d := document.NewDocument(is.ID)
+	add := func(name string, values ...string) {
+		spec := schema[name]
+		for _, v := range values {
+			if v == "" {
+				continue // nothing to find: an absent field
+			}
+			d.AddField(document.NewTextFieldCustom(name, nil, []byte(v), spec.options(), a[spec.kind]))
+		}
 	}
-	d[fieldScopeKey] = scopeKeys(is.Namespace, string(is.State), is.Severity.Rank())
+	add(fieldID, is.ID)
+	add(fieldTitle, is.Title)
+	add(fieldNamespace, is.Namespace)
+	add(fieldState, string(is.State))
+	add(fieldSeverity, string(is.Severity))
+	add(fieldSevRank, strconv.Itoa(is.Severity.Rank()))
+	add(fieldIssueType, string(is.IssueType))
+	add(fieldScopeType, is.Scope.ResourceType)
+	add(fieldScopeName, is.Scope.ResourceName)
+	add(fieldOccurrences, countKey(is.Occurrences))
+	add(fieldDetectedAt, timeKey(is.DetectedAt))
+	add(fieldLastSeen, timeKey(is.LastSeen))
+	add(fieldFirstSeen, timeKey(is.FirstSeen))
+	add(fieldScopeKey, scopeKeys(is.Namespace, string(is.State), is.Severity.Rank())...)
+	d.AddField(document.NewBooleanFieldWithIndexingOptions(fieldRegressed, nil,
+		is.ReopenCount > 0 && is.State == kite.StateActive, schema[fieldRegressed].options()))
 	if is.ResolvedAt != nil {
-		d[fieldResolvedAt] = timeKey(*is.ResolvedAt)
+		add(fieldResolvedAt, timeKey(*is.ResolvedAt))
+	}
+	prose := []string{is.Title, is.Description}
+	if f := is.Failure; f != nil {
+		reason := strings.TrimSpace(f.Reason + "\n" + f.Message)
+		add(fieldReason, reason)
+		add(fieldTask, f.Task)
+		add(fieldStep, f.Step)
+		prose = append(prose, reason, f.Task, f.Step)
+	}
+	for i, v := range prose {
+		if v != "" {
+			// Array positions keep a phrase inside one value.
+			d.AddField(document.NewTextFieldCustom(fieldText, []uint64{uint64(i)}, []byte(v), schema[fieldText].options(), a[kindProse]))
+		}
 	}
 	// Identifiers are taken from all the text.
-	short := []string{is.Title, is.Scope.ResourceName}
-	if f := is.Failure; f != nil {
-		d[fieldReason] = strings.TrimSpace(f.Reason + "\n" + f.Message)
-		d[fieldTask] = f.Task
-		d[fieldStep] = f.Step
-		short = append(short, f.Reason, f.Message, f.Task, f.Step)
-	}
-	d[fieldIdent] = strings.Join(short, "\n") + "\n" + is.Description
-	if len(is.Labels) > 0 {
-		labels := make([]string, 0, 2*len(is.Labels))
-		for k, v := range is.Labels {
-			labels = append(labels, k, k+"="+v)
-		}
-		d[fieldLabels] = labels
+	add(fieldIdent, strings.Join(append(prose, is.Scope.ResourceName), "\n"))
+	for k, v := range is.Labels {
+		add(fieldLabels, k, k+"="+v)
 	}
 	return d
 }
@@ -61,20 +75,33 @@ func timeKey(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.00
 // numeric order.
 func countKey(n int64) string { return fmt.Sprintf("%019d", max(n, 0)) }
 
-// scopeKeys are the fieldScopeKey terms of an issue.
+// scopeKeys are the fieldScopeKey terms of an issue: its namespace alone,
+// with its state, with its severity and with both; and, for the "at least"
+// ranges triage asks most (severity:>=major), with each lower bound its
+// severity meets, so that such a filter is one term too.
 func scopeKeys(ns, state string, rank int) []string {
-	return []string{ns, scopeKey(ns, state, 0), scopeKey(ns, "", rank), scopeKey(ns, state, rank)}
+	keys := []string{ns, scopeKey(ns, state, sevEq, 0), scopeKey(ns, "", sevEq, rank), scopeKey(ns, state, sevEq, rank)}
+	for r := 2; r <= rank; r++ { // at least rank 1 holds for every issue
+		keys = append(keys, scopeKey(ns, "", sevAtLeast, r), scopeKey(ns, state, sevAtLeast, r))
+	}
+	return keys
 }
 
-// scopeKey joins a namespace with a state and a severity rank, either of
-// which may be absent ("" or 0).
-func scopeKey(ns, state string, rank int) string {
+// How a scope key bounds the severity rank.
+const (
+	sevEq      = "\x1fV"
+	sevAtLeast = "\x1fG"
+)
+
+// scopeKey joins a namespace with a state and a severity rank bound, either
+// of which may be absent ("" or rank 0).
+func scopeKey(ns, state, bound string, rank int) string {
 	k := ns
 	if state != "" {
 		k += "\x1fS" + state
 	}
 	if rank > 0 {
-		k += "\x1fV" + strconv.Itoa(rank)
+		k += bound + strconv.Itoa(rank)
 	}
 	return k
 }

@@ -10,8 +10,8 @@ import (
 )
 
 // Highlighting works on the records read from the store rather than on
-// stored index fields: the index then keeps no copy of the text and no term
-// vectors, which made indexing about twice as cheap (docs/benchmarks.md).
+// stored index fields: the index then keeps no copy of the text, which made
+// indexing about twice as cheap (docs/benchmarks.md).
 // Matching mirrors the analysers closely enough for display: a word marks
 // where a word part starts with it (or with its singular), an identifier or
 // a phrase marks wherever it occurs; ASCII letters match in any case.
@@ -49,9 +49,9 @@ func Highlight(q *kite.Query, is *kite.Issue) map[string][]string {
 	if len(words)+len(anywhere) == 0 {
 		return nil
 	}
-	fields := map[string]string{fieldTitle: is.Title, fieldDescription: is.Description}
+	fields := map[string]string{"title": is.Title, "description": is.Description}
 	if is.Failure != nil {
-		fields[fieldReason] = is.Failure.Reason
+		fields["reason"] = is.Failure.Reason
 	}
 	out := map[string][]string{}
 	for name, text := range fields {

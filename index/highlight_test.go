@@ -21,20 +21,20 @@ func TestHighlight(t *testing.T) {
 		q    string
 		want map[string][]string
 	}{
-		{"pull", map[string][]string{fieldDescription: {
+		{"pull", map[string][]string{"description": {
 			"…words here filler words here filler words here then Image<mark>Pull</mark>BackOff happened and more filler and more filler and more…",
 			"…and more filler and more filler and more filler final &lt;<mark>pull</mark>&gt;",
 		}}},
 		{"frontend-ui dependencies", map[string][]string{
-			fieldTitle:  {"Pipeline run failed: <mark>frontend-ui</mark>"},
-			fieldReason: {"<mark>Dependencies</mark> of registry.io/org/img:tag"},
+			"title":  {"Pipeline run failed: <mark>frontend-ui</mark>"},
+			"reason": {"<mark>Dependencies</mark> of registry.io/org/img:tag"},
 		}},
-		{`"img:tag" ns:x`, map[string][]string{fieldReason: {"Dependencies of registry.io/org/<mark>img:tag</mark>"}}},
-		{"reason:dependency", map[string][]string{fieldReason: {"<mark>Dependencies</mark> of registry.io/org/img:tag"}}},
-		{"depend", map[string][]string{fieldReason: {"<mark>Dependencies</mark> of registry.io/org/img:tag"}}},
-		{"run", map[string][]string{fieldTitle: {"Pipeline <mark>run</mark> failed: frontend-ui"}}},
+		{`"img:tag" ns:x`, map[string][]string{"reason": {"Dependencies of registry.io/org/<mark>img:tag</mark>"}}},
+		{"reason:dependency", map[string][]string{"reason": {"<mark>Dependencies</mark> of registry.io/org/img:tag"}}},
+		{"depend", map[string][]string{"reason": {"<mark>Dependencies</mark> of registry.io/org/img:tag"}}},
+		{"run", map[string][]string{"title": {"Pipeline <mark>run</mark> failed: frontend-ui"}}},
 		{"-pull ns:x", nil},
-		{"ui", map[string][]string{fieldTitle: {"Pipeline run failed: frontend-<mark>ui</mark>"}}},
+		{"ui", map[string][]string{"title": {"Pipeline run failed: frontend-<mark>ui</mark>"}}},
 	}
 	for _, c := range cases {
 		t.Run(c.q, func(t *testing.T) {

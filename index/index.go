@@ -42,6 +42,7 @@ type Index struct {
 	path    string
 	log     *slog.Logger
 	metrics *metrics
+	an      analyzers
 }
 
 // Change is one issue to (re)index, or to delete when Issue is nil.
@@ -61,7 +62,11 @@ func Open(o Options) (x *Index, fresh bool, err error) {
 	if err != nil {
 		return nil, false, err
 	}
-	x = &Index{path: filepath.Join(o.Dir, DirName), log: o.Logger.With("component", "index"), metrics: m}
+	an, err := newAnalyzers()
+	if err != nil {
+		return nil, false, err
+	}
+	x = &Index{path: filepath.Join(o.Dir, DirName), log: o.Logger.With("component", "index"), metrics: m, an: an}
 	// A rebuild that died half-way leaves its directory behind.
 	if err := os.RemoveAll(x.path + ".new"); err != nil {
 		return nil, false, err
@@ -159,7 +164,7 @@ func (x *Index) apply(idx bleve.Index, changes []Change, rev uint64) error {
 			b.Delete(c.ID)
 			continue
 		}
-		if err := b.Index(c.ID, document(c.Issue)); err != nil {
+		if err := b.IndexAdvanced(x.an.document(c.Issue)); err != nil {
 			return fmt.Errorf("index issue %s: %w", c.ID, err)
 		}
 	}

@@ -45,10 +45,11 @@ func toBleve(q *kite.Query, namespaces []string, substring bool) query.Query {
 
 // scopeFilter turns the namespace restriction, together with the query's
 // first positive state term and first positive severity term, into one
-// disjunction of fieldScopeKey terms; consumed marks the terms it covers.
+// disjunction of fieldScopeKey terms (one term per namespace for an
+// "at least" severity); consumed marks the terms it covers.
 func scopeFilter(q *kite.Query, namespaces []string) (query.Query, map[int]bool) {
 	consumed := map[int]bool{}
-	state, ranks := "", []int{0}
+	state, bound, ranks := "", sevEq, []int{0}
 	for i, t := range q.Terms {
 		if t.Kind != kite.TermField || t.Negated {
 			continue
@@ -58,18 +59,22 @@ func scopeFilter(q *kite.Query, namespaces []string) (query.Query, map[int]bool)
 			state = t.Text
 			consumed[i] = true
 		case t.Field == kite.FieldSeverity && ranks[0] == 0:
+			consumed[i] = true
 			lo, hi := t.SeverityRanks()
+			if hi == len(kite.Severities) && lo > 1 {
+				bound, ranks = sevAtLeast, []int{lo}
+				break
+			}
 			ranks = ranks[:0]
 			for r := lo; r <= hi; r++ {
 				ranks = append(ranks, r)
 			}
-			consumed[i] = true
 		}
 	}
 	var keys []query.Query
 	for _, ns := range namespaces {
 		for _, r := range ranks {
-			keys = append(keys, term(fieldScopeKey, scopeKey(ns, state, r)))
+			keys = append(keys, term(fieldScopeKey, scopeKey(ns, state, bound, r)))
 		}
 	}
 	switch len(keys) {
@@ -146,23 +151,19 @@ func wordQuery(w string) query.Query {
 		prefix.SetField(fieldIdent)
 		return bleve.NewDisjunctionQuery(boosted(term(fieldIdent, lw), 2), prefix)
 	}
+	// All prose is in fieldText; the title match only adds rank.
 	qs := []query.Query{
-		boosted(fieldMatch(fieldTitle, w), 3),
-		fieldMatch(fieldDescription, w),
-		boosted(fieldMatch(fieldReason, w), 2),
-		fieldMatch(fieldTask, w),
-		fieldMatch(fieldStep, w),
+		fieldMatch(fieldText, w),
+		boosted(fieldMatch(fieldTitle, w), 2),
 		boosted(term(fieldIdent, strings.ToLower(w)), 1.5),
 	}
 	// A word of three letters or more also matches as the start of a
 	// word part: "depend" finds "dependency", "pull" "ImagePullBackOff".
 	if lw := strings.ToLower(w); utf8.RuneCountInString(lw) >= 3 && !strings.ContainsFunc(lw, unicode.IsSpace) {
-		for _, f := range []string{fieldTitle, fieldReason, fieldDescription, fieldTask, fieldStep} {
-			p := bleve.NewPrefixQuery(lw)
-			p.SetField(f)
-			p.SetBoost(0.5)
-			qs = append(qs, p)
-		}
+		p := bleve.NewPrefixQuery(lw)
+		p.SetField(fieldText)
+		p.SetBoost(0.5)
+		qs = append(qs, p)
 	}
 	return bleve.NewDisjunctionQuery(qs...)
 }
@@ -174,15 +175,12 @@ func isIdentifier(w string) bool {
 	return i > 0 && i < len(w)-1
 }
 
-// phraseQuery finds words in this order in a prose field, or the phrase as
+// phraseQuery finds words in this order in one prose value, or the phrase as
 // one identifier.
 func phraseQuery(p string) query.Query {
-	var qs []query.Query
-	for _, f := range []string{fieldTitle, fieldDescription, fieldReason} {
-		mp := bleve.NewMatchPhraseQuery(p)
-		mp.SetField(f)
-		qs = append(qs, mp)
-	}
+	mp := bleve.NewMatchPhraseQuery(p)
+	mp.SetField(fieldText)
+	qs := []query.Query{mp}
 	if !strings.ContainsFunc(p, func(r rune) bool { return r == ' ' || r == '\t' }) {
 		qs = append(qs, term(fieldIdent, strings.ToLower(p)))
 	}

@@ -112,6 +112,8 @@ func TestSearchOperators(t *testing.T) {
 		{q: "registry.io/org/img:tag", want: []string{"pull"}},
 		{q: `"pipeline run failed"`, want: []string{"pull", "timeout"}},
 		{q: `"failed pipeline run"`, want: []string{}},
+		{q: "severity:>minor", want: []string{"pull", "regress", "timeout"}},
+		{q: "is:active severity:>=critical", want: []string{}},
 		{q: "failed -frontend", want: []string{"regress", "timeout"}}, // renovate-frontend is out too
 		{q: "is:active", want: []string{"deps", "pull", "regress"}},
 		{q: "is:resolved", want: []string{"timeout"}},

@@ -33,6 +33,7 @@ type serveOptions struct {
 	corsOrigin      string
 	shutdownTimeout time.Duration
 	lockTimeout     time.Duration
+	debugAddr       string
 }
 
 func newServeCmd(env lookupEnv) *cobra.Command {
@@ -46,7 +47,8 @@ served on --addr. SIGTERM or SIGINT stops accepting connections, lets
 in-flight requests finish and closes the store.
 
 Environment: KITE_ADDR (or the original's KITE_HOST and KITE_PORT),
-KITE_DATA_DIR, KITE_LOG_FORMAT, KITE_LOG_LEVEL, KITE_CLUSTER_URL.`,
+KITE_DATA_DIR, KITE_LOG_FORMAT, KITE_LOG_LEVEL, KITE_CLUSTER_URL,
+KITE_DEBUG_ADDR.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := newLogger(cmd.ErrOrStderr(), o.logFormat, o.logLevel)
@@ -76,6 +78,7 @@ KITE_DATA_DIR, KITE_LOG_FORMAT, KITE_LOG_LEVEL, KITE_CLUSTER_URL.`,
 	f.StringVar(&o.corsOrigin, "cors-origin", api.DefaultCORSOrigin, "Access-Control-Allow-Origin sent to browsers")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may take to finish on shutdown")
 	f.DurationVar(&o.lockTimeout, "lock-timeout", 2*time.Second, "how long to wait for another process to release the data directory")
+	f.StringVar(&o.debugAddr, "debug-addr", envOr(env, "KITE_DEBUG_ADDR", ""), "serve Go's profiler (/debug/pprof/) on this address; off when empty (env KITE_DEBUG_ADDR)")
 	return cmd
 }
 
@@ -154,6 +157,12 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	stopDebug, err := startDebug(o.debugAddr, log)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer stopDebug()
 	log.Info("kite serving", "addr", ln.Addr().String(), "data_dir", o.dataDir, "version", buildVersion())
 
 	errc := make(chan error, 1)

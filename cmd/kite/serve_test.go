@@ -106,3 +106,25 @@ func TestVersion(t *testing.T) {
 	require.Equal(t, exitOK, run([]string{"version"}, nil, &out, &out, func(string) (string, bool) { return "", false }))
 	assert.NotEmpty(t, strings.TrimSpace(out.String()))
 }
+
+func TestDebugAddrServesProfiler(t *testing.T) {
+	srv := startServer(t, t.TempDir(), "--debug-addr", "127.0.0.1:0")
+	var addr string
+	for _, line := range strings.Split(srv.logs.String(), "\n") {
+		var rec struct{ Msg, Addr string }
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "profiler listening" {
+			addr = rec.Addr
+		}
+	}
+	require.NotEmpty(t, addr, "the profiler's address is logged")
+	resp, err := http.Get("http://" + addr + "/debug/pprof/cmdline")
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+
+	// The API listener does not serve it.
+	resp, err = http.Get(srv.url("/debug/pprof/cmdline"))
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+}
