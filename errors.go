@@ -83,3 +83,13 @@ func ErrorDetails(err error) string {
 	}
 	return ""
 }
+
+// ErrorField returns the Field of the first *Error in err's chain: the
+// input the error is about, or "".
+func ErrorField(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}

@@ -25,6 +25,21 @@ type Report struct {
 	At time.Time
 	// Actor is who reported it (webhook, api, watcher, a user).
 	Actor string
+	// Run, when set, names the completed run this report observes: the
+	// store applies each run once, in completion order (see Run).
+	Run *Run
+}
+
+// Run is one completed run of a watched resource (a PipelineRun). Reports
+// and resolutions that carry one are applied exactly once per run and
+// per scope: the same run seen again (a resync, a restart, a re-sent
+// webhook) changes nothing, and a failure that completed before the
+// scope's newest applied success changes nothing either. When the report
+// or resolution has no At, the run's completion time is its At.
+type Run struct {
+	// ID is unique per run (a PipelineRun's UID).
+	ID          string
+	CompletedAt time.Time
 }
 
 // Outcome says what a report did to the store.
@@ -35,8 +50,11 @@ const (
 	OutcomeUpdated  Outcome = "updated"
 	OutcomeReopened Outcome = "reopened"
 	OutcomeResolved Outcome = "resolved"
-	// OutcomeStale: the report was older than the issue's resolution.
+	// OutcomeStale: the report was older than the issue's resolution, or
+	// its run older than the scope's newest applied success.
 	OutcomeStale Outcome = "stale"
+	// OutcomeDuplicate: the report's run was applied before.
+	OutcomeDuplicate Outcome = "duplicate"
 )
 
 // ReportResult is the issue a report landed on and what happened to it.
@@ -54,6 +72,8 @@ type Resolution struct {
 	ResourceName string
 	At           time.Time
 	Actor        string
+	// Run, when set, names the succeeded run: applied once (see Run).
+	Run *Run
 }
 
 // IssueUpdate is a partial edit: nil fields stay as they are. Links, when

@@ -3,6 +3,7 @@ package kite
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -56,6 +57,7 @@ func (r *Report) Normalize() error {
 		checkText("key", r.Key, maxKeyLen),
 		checkLinks(r.Links),
 		checkLabels(r.Labels),
+		r.Run.normalize(&r.At),
 	}
 	for _, e := range checks {
 		if e != nil {
@@ -168,6 +170,28 @@ func (r *Resolution) Normalize() error {
 		if err := CheckName(f[0], f[1]); err != nil {
 			return err
 		}
+	}
+	return r.Run.normalize(&r.At)
+}
+
+// normalize checks a run (nil is fine) and makes its completion the
+// observation time when there is none.
+func (r *Run) normalize(at *time.Time) error {
+	if r == nil {
+		return nil
+	}
+	if strings.TrimSpace(r.ID) == "" {
+		return Invalid("run.id", "Validation failed", "a run needs its unique id")
+	}
+	if err := CheckName("run.id", r.ID); err != nil {
+		return err
+	}
+	if r.CompletedAt.IsZero() {
+		return Invalid("run.completedAt", "Validation failed", "a run needs its completion time")
+	}
+	r.CompletedAt = r.CompletedAt.UTC()
+	if at.IsZero() {
+		*at = r.CompletedAt
 	}
 	return nil
 }

@@ -32,6 +32,9 @@ func errorStatus(err error) int {
 type errorBody struct {
 	Error   string `json:"error"`
 	Details string `json:"details,omitempty"`
+	// Field names the input at fault (a JSON field or query parameter),
+	// beyond the original's body, so clients can point at it.
+	Field string `json:"field,omitempty"`
 }
 
 // writeError answers with err's status and caller-safe message. Server-side
@@ -48,6 +51,7 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	s.writeJSON(w, r, status, errorBody{
 		Error:   kite.ErrorMessage(err),
 		Details: kite.ErrorDetails(err),
+		Field:   kite.ErrorField(err),
 	})
 }
 

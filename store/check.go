@@ -86,6 +86,12 @@ func (c *checker) run() {
 	}
 	c.checkOwned(bucketEvents, "timeline event")
 	c.checkRelations()
+	_ = c.tx.Bucket(bucketRuns).ForEach(func(k, v []byte) error {
+		if _, err := decodeLedger(v); err != nil {
+			c.fail("scope %q: %v", k, err)
+		}
+		return nil
+	})
 	if k, _ := c.tx.Bucket(bucketChanges).Cursor().Last(); k != nil && be64(k) != rev {
 		c.fail("change log ends at rev %d but the store is at %d", be64(k), rev)
 	}

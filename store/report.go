@@ -37,6 +37,12 @@ func (s *Store) Report(ctx context.Context, r kite.Report) (*kite.ReportResult, 
 func (t *txn) report(r kite.Report) (*kite.ReportResult, error) {
 	at := t.observed(r.At)
 	fp := kite.Fingerprint(r.Namespace, r.IssueType, r.Scope, r.Key)
+	if r.Run != nil {
+		ok, why, err := t.admitRun(scopePrefix(r.Namespace, r.Scope.ResourceType, r.Scope.ResourceName), r.Run, false)
+		if err != nil || !ok {
+			return t.unchanged(fp, why, err)
+		}
+	}
 	if id := t.tx.Bucket(bucketFP).Get([]byte(fp)); id != nil {
 		id = bytes.Clone(id)
 		old, err := t.mustLoad(id)
@@ -72,6 +78,21 @@ func (t *txn) report(r kite.Report) (*kite.ReportResult, error) {
 		return nil, err
 	}
 	return &kite.ReportResult{Issue: is, Outcome: kite.OutcomeCreated}, nil
+}
+
+// unchanged answers a report that changed nothing with the scope's open
+// issue, if there is one.
+func (t *txn) unchanged(fp string, why kite.Outcome, err error) (*kite.ReportResult, error) {
+	if err != nil {
+		return nil, err
+	}
+	res := &kite.ReportResult{Outcome: why}
+	if id := t.tx.Bucket(bucketFP).Get([]byte(fp)); id != nil {
+		if res.Issue, err = t.mustLoad(bytes.Clone(id)); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (t *txn) reportExisting(id []byte, old *kite.Issue, r kite.Report, at time.Time) (*kite.ReportResult, error) {
@@ -207,6 +228,11 @@ func (s *Store) ResolveScope(ctx context.Context, r kite.Resolution) (int, error
 		n = 0
 		at := t.observed(r.At)
 		prefix := scopePrefix(r.Namespace, r.ResourceType, r.ResourceName)
+		if r.Run != nil {
+			if ok, _, err := t.admitRun(prefix, r.Run, true); err != nil || !ok {
+				return err
+			}
+		}
 		for _, id := range t.idsWithPrefix(bucketByScope, prefix) {
 			old, err := t.mustLoad(id)
 			if err != nil {
@@ -215,7 +241,7 @@ func (s *Store) ResolveScope(ctx context.Context, r kite.Resolution) (int, error
 			if old.State != kite.StateActive || old.LastSeen.After(at) {
 				continue
 			}
-			if err := t.resolveIssue(id, old, r.Actor); err != nil {
+			if err := t.resolveIssue(id, old, at, r.Actor); err != nil {
 				return err
 			}
 			n++
@@ -225,10 +251,11 @@ func (s *Store) ResolveScope(ctx context.Context, r kite.Resolution) (int, error
 	return n, err
 }
 
-// resolveIssue moves one ACTIVE issue to RESOLVED with its timeline event.
-func (t *txn) resolveIssue(id []byte, old *kite.Issue, actor string) error {
+// resolveIssue moves one ACTIVE issue to RESOLVED at the given time, with
+// its timeline event.
+func (t *txn) resolveIssue(id []byte, old *kite.Issue, at time.Time, actor string) error {
 	is := cloneIssue(old)
-	resolve(is, t.now, actor)
+	resolve(is, at, actor)
 	return t.saveIssue(id, old, is, kite.Event{Kind: kite.EventResolved, Actor: actor})
 }
 
