@@ -108,4 +108,5 @@ type Event struct {
 const (
 	ActorWebhook = "webhook"
 	ActorAPI     = "api"
+	ActorWatcher = "watcher"
 )

@@ -26,10 +26,9 @@ type healthBody struct {
 	Components healthComponents `json:"components"`
 }
 
-type healthComponents struct {
-	Database componentStatus `json:"database"`
-	API      componentStatus `json:"api"`
-}
+// healthComponents are the original's database and api, then the
+// components of Options.Checks by name.
+type healthComponents map[string]componentStatus
 
 type componentStatus struct {
 	Status  string            `json:"status"`
@@ -45,8 +44,8 @@ func (s *server) health(w http.ResponseWriter, r *http.Request) {
 		Message:   "All systems operational",
 		Timestamp: time.Now().UTC().Format(time.RFC3339),
 		Components: healthComponents{
-			Database: componentStatus{Status: "UP", Message: "Storage is reachable"},
-			API:      componentStatus{Status: "UP", Details: map[string]string{"version": s.version}},
+			"database": {Status: "UP", Message: "Storage is reachable"},
+			"api":      {Status: "UP", Details: map[string]string{"version": s.version}},
 		},
 	}
 	status := http.StatusOK
@@ -55,7 +54,14 @@ func (s *server) health(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusServiceUnavailable
 		body.Status = "DOWN"
 		body.Message = "Storage is unavailable"
-		body.Components.Database = componentStatus{Status: "DOWN", Message: err.Error()}
+		body.Components["database"] = componentStatus{Status: "DOWN", Message: err.Error()}
+	}
+	for name, check := range s.checks {
+		body.Components[name] = componentStatus{Status: "UP"}
+		if err := check(r.Context()); err != nil {
+			status, body.Status, body.Message = http.StatusServiceUnavailable, "DOWN", name+" is failing"
+			body.Components[name] = componentStatus{Status: "DOWN", Message: err.Error()}
+		}
 	}
 	s.writeJSON(w, r, status, body)
 }
@@ -74,7 +80,8 @@ func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readyz is readiness: storage answers, so requests can be served.
+// readyz is readiness: storage answers, so requests can be served, and
+// every component check passes.
 func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := s.checkStorage(r.Context()); err != nil {
 		s.writeError(w, r, &kite.Error{
@@ -84,6 +91,12 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 			Err:     err,
 		})
 		return
+	}
+	for name, check := range s.checks {
+		if err := check(r.Context()); err != nil {
+			s.writeError(w, r, &kite.Error{Code: kite.EUNAVAILABLE, Message: "Not ready: " + name, Details: err.Error(), Err: err})
+			return
+		}
 	}
 	s.writeJSON(w, r, http.StatusOK, map[string]string{"status": "ready"})
 }

@@ -103,3 +103,24 @@ func TestOpenAPIEndpoint(t *testing.T) {
 		assert.Equal(t, "3.0.3", doc["openapi"])
 	}
 }
+
+func TestComponentChecks(t *testing.T) {
+	failing := errors.New("the PipelineRun watcher stopped: lost the lease")
+	var watcherErr error
+	ts := newTestServer(t, func(o *Options) {
+		o.Checks = map[string]func(context.Context) error{"watcher": func(context.Context) error { return watcherErr }}
+	})
+	res := ts.do(t, http.MethodGet, "/api/v1/health", nil)
+	require.Equal(t, http.StatusOK, res.Code)
+	assert.Equal(t, "UP", res.JSON(t)["components"].(map[string]any)["watcher"].(map[string]any)["status"])
+	assert.Equal(t, http.StatusOK, ts.do(t, http.MethodGet, "/readyz", nil).Code)
+
+	watcherErr = failing
+	res = ts.do(t, http.MethodGet, "/api/v1/health", nil)
+	require.Equal(t, http.StatusServiceUnavailable, res.Code)
+	w := res.JSON(t)["components"].(map[string]any)["watcher"].(map[string]any)
+	assert.Equal(t, "DOWN", w["status"])
+	assert.Equal(t, failing.Error(), w["message"])
+	requireError(t, ts.do(t, http.MethodGet, "/readyz", nil), http.StatusServiceUnavailable, "Not ready: watcher", "lost the lease")
+	assert.Equal(t, http.StatusOK, ts.do(t, http.MethodGet, "/healthz", nil).Code)
+}

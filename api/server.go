@@ -28,6 +28,10 @@ type Options struct {
 	// error means healthy. When unset, the Service's own Ping method is used
 	// if it has one, and storage is otherwise assumed healthy.
 	Ping func(context.Context) error
+	// Checks are further readiness checks by component name (the
+	// PipelineRun watcher): /readyz fails while one fails, and
+	// /api/v1/health reports each.
+	Checks map[string]func(context.Context) error
 	// Logger receives 5xx errors, recovered panics and (at Debug) the
 	// access log. Nil discards.
 	Logger *slog.Logger
@@ -53,6 +57,7 @@ type Options struct {
 type server struct {
 	svc        kite.Service
 	ping       func(context.Context) error
+	checks     map[string]func(context.Context) error
 	log        *slog.Logger
 	metrics    *metrics
 	gatherer   prometheus.Gatherer
@@ -94,6 +99,7 @@ func newServer(o Options) (*server, error) {
 	s := &server{
 		svc:        o.Service,
 		ping:       o.Ping,
+		checks:     o.Checks,
 		log:        o.Logger,
 		maxBody:    o.MaxBodyBytes,
 		version:    o.Version,

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/konflux-ci/kite"
 )
@@ -55,6 +56,47 @@ type pipelineFailureBody struct {
 	Severity      string `json:"severity"`
 	RunID         string `json:"runId"`
 	LogsURL       string `json:"logsUrl"`
+	runFields
+	// Kite's additions, all optional: what a watcher knows of the run.
+	Title       string            `json:"title"`
+	Description string            `json:"description"`
+	IssueType   string            `json:"issueType"`
+	Task        string            `json:"task"`
+	Step        string            `json:"step"`
+	ExitCode    *int              `json:"exitCode"`
+	Message     string            `json:"message"`
+	Labels      map[string]string `json:"labels"`
+}
+
+// runFields name the run a pipeline hook observes (Kite's addition): with
+// them, the hook is applied once per run and in completion order, so a
+// sender may retry or re-send freely (see kite.Run).
+type runFields struct {
+	RunUID      string `json:"runUid"`
+	CompletedAt string `json:"completedAt"`
+}
+
+// run is the hook's kite.Run, nil when it names none. runUid defaults to
+// runId; completedAt is RFC 3339.
+func (f runFields) run(runID string) (*kite.Run, error) {
+	if f.CompletedAt == "" {
+		if f.RunUID != "" {
+			return nil, kite.Invalid("completedAt", "Validation failed", "runUid needs completedAt, the run's completion time")
+		}
+		return nil, nil
+	}
+	at, err := time.Parse(time.RFC3339Nano, f.CompletedAt)
+	if err != nil {
+		return nil, kite.Invalid("completedAt", "Validation failed", "completedAt must be an RFC 3339 time such as 2026-11-27T10:00:00Z")
+	}
+	id := f.RunUID
+	if id == "" {
+		id = runID
+	}
+	if id == "" {
+		return nil, kite.Invalid("runUid", "Validation failed", "completedAt needs runUid or runId to tell runs apart")
+	}
+	return &kite.Run{ID: id, CompletedAt: at}, nil
 }
 
 func (s *server) pipelineFailure(w http.ResponseWriter, r *http.Request) (hookResult, error) {
@@ -76,6 +118,16 @@ func (s *server) pipelineFailure(w http.ResponseWriter, r *http.Request) (hookRe
 			return hookResult{}, err
 		}
 	}
+	issueType := kite.IssueTypePipeline
+	if strings.TrimSpace(b.IssueType) != "" {
+		if issueType, err = kite.ParseIssueType("issueType", b.IssueType); err != nil {
+			return hookResult{}, err
+		}
+	}
+	run, err := b.run(b.RunID)
+	if err != nil {
+		return hookResult{}, err
+	}
 	logURL := b.LogsURL
 	if logURL == "" && b.RunID != "" && s.clusterURL != "" {
 		logURL = s.clusterURL + strings.NewReplacer(
@@ -87,21 +139,33 @@ func (s *server) pipelineFailure(w http.ResponseWriter, r *http.Request) (hookRe
 	if logURL != "" {
 		ls = []kite.Link{{Title: "Pipeline Run Logs", URL: logURL}}
 	}
+	title, description := b.Title, b.Description
+	if title == "" {
+		title = "Pipeline run failed: " + b.PipelineName
+	}
+	if description == "" {
+		description = fmt.Sprintf("The pipeline run %s failed with reason: %s", b.PipelineName, b.FailureReason)
+	}
 	return s.report(r, kite.Report{
 		Namespace:   ns,
-		Title:       "Pipeline run failed: " + b.PipelineName,
-		Description: fmt.Sprintf("The pipeline run %s failed with reason: %s", b.PipelineName, b.FailureReason),
+		Title:       title,
+		Description: description,
 		Severity:    severity,
-		IssueType:   kite.IssueTypePipeline,
+		IssueType:   issueType,
 		Scope:       kite.Scope{ResourceType: "pipelinerun", ResourceName: b.PipelineName, ResourceNamespace: ns},
 		Links:       ls,
-		Failure:     &kite.FailureContext{Reason: b.FailureReason, RunID: b.RunID, LogURL: logURL},
+		Failure: &kite.FailureContext{Reason: b.FailureReason, RunID: b.RunID, LogURL: logURL,
+			Task: b.Task, Step: b.Step, ExitCode: b.ExitCode, Message: b.Message},
+		Labels: b.Labels,
+		Run:    run,
 	})
 }
 
 type pipelineSuccessBody struct {
 	PipelineName string `json:"pipelineName"`
 	Namespace    string `json:"namespace"`
+	RunID        string `json:"runId"`
+	runFields
 }
 
 func (s *server) pipelineSuccess(w http.ResponseWriter, r *http.Request) (hookResult, error) {
@@ -113,7 +177,11 @@ func (s *server) pipelineSuccess(w http.ResponseWriter, r *http.Request) (hookRe
 	if err := requireFields(field{"pipelineName", b.PipelineName}, field{"namespace", ns}); err != nil {
 		return hookResult{}, err
 	}
-	return s.resolveScope(r, ns, "pipelinerun", "pipeline", field{"pipelineName", b.PipelineName})
+	run, err := b.run(b.RunID)
+	if err != nil {
+		return hookResult{}, err
+	}
+	return s.resolveScope(r, kite.Resolution{Namespace: ns, ResourceType: "pipelinerun", ResourceName: b.PipelineName, Run: run}, "pipeline", "pipelineName")
 }
 
 type releaseFailureBody struct {
@@ -170,7 +238,7 @@ func (s *server) releaseSuccess(w http.ResponseWriter, r *http.Request) (hookRes
 	if err := requireFields(field{"application", b.Application}, field{"namespace", ns}); err != nil {
 		return hookResult{}, err
 	}
-	return s.resolveScope(r, ns, "application", "application", field{"application", b.Application})
+	return s.resolveScope(r, kite.Resolution{Namespace: ns, ResourceType: "application", ResourceName: b.Application}, "application", "application")
 }
 
 type mintmakerBody struct {
@@ -234,7 +302,7 @@ func (s *server) report(r *http.Request, rep kite.Report) (hookResult, error) {
 	}
 	return hookResult{
 		status:  http.StatusCreated,
-		body:    hookIssueBody{Status: "success", Issue: wireIssue(res.Issue)},
+		body:    hookIssueBody{Status: "success", Issue: wireIssue(res.Issue), Outcome: res.Outcome},
 		outcome: string(res.Outcome),
 		count:   1,
 	}, nil
@@ -243,37 +311,45 @@ func (s *server) report(r *http.Request, rep kite.Report) (hookResult, error) {
 type hookIssueBody struct {
 	Status string      `json:"status"`
 	Issue  *kite.Issue `json:"issue"`
+	// Outcome is Kite's addition: created, updated, reopened, resolved,
+	// stale or duplicate.
+	Outcome kite.Outcome `json:"outcome,omitempty"`
 }
 
-// resolveScope runs a success hook: name is the payload field naming the
-// resource, noun how the reply calls it. A storage failure is a 500, never
-// "Resolved 0": the caller must be able to tell nothing-to-do from failure.
-func (s *server) resolveScope(r *http.Request, ns, resourceType, noun string, name field) (hookResult, error) {
-	if err := checkNames(field{"namespace", ns}, name); err != nil {
+// resolveScope runs a success hook: nameField is the payload field naming
+// the resource, noun how the reply calls it. A storage failure is a 500,
+// never "Resolved 0": the caller must be able to tell nothing-to-do from
+// failure.
+func (s *server) resolveScope(r *http.Request, res kite.Resolution, noun, nameField string) (hookResult, error) {
+	if err := checkNames(field{"namespace", res.Namespace}, field{nameField, res.ResourceName}); err != nil {
 		return hookResult{}, err
 	}
-	n, err := s.svc.ResolveScope(r.Context(), kite.Resolution{
-		Namespace:    ns,
-		ResourceType: resourceType,
-		ResourceName: name.value,
-		Actor:        kite.ActorWebhook,
-	})
+	res.Actor = kite.ActorWebhook
+	n, err := s.svc.ResolveScope(r.Context(), res)
 	if err != nil {
 		return hookResult{}, err
 	}
-	res := hookResult{
+	out := hookResult{
 		status:  http.StatusOK,
-		body:    messageStatusBody{Status: "success", Message: fmt.Sprintf("Resolved %d issue(s) for %s %s", n, noun, name.value)},
+		body:    resolvedBody{Status: "success", Message: fmt.Sprintf("Resolved %d issue(s) for %s %s", n, noun, res.ResourceName), Resolved: n},
 		outcome: string(kite.OutcomeResolved),
 		count:   n,
 	}
 	if n == 0 {
-		res.outcome, res.count = outcomeNoop, 1
+		out.outcome, out.count = outcomeNoop, 1
 	}
-	return res, nil
+	return out, nil
 }
 
 type messageStatusBody struct {
 	Status  string `json:"status"`
 	Message string `json:"message"`
+}
+
+// resolvedBody is a success hook's reply: the original's message, and the
+// count as a number (Kite's addition).
+type resolvedBody struct {
+	Status   string `json:"status"`
+	Message  string `json:"message"`
+	Resolved int    `json:"resolved"`
 }

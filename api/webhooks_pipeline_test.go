@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -24,7 +25,10 @@ func hookIssue(t *testing.T, res *response) map[string]any {
 
 func wantResolved(msg string) func(*testing.T, *response) {
 	return func(t *testing.T, res *response) {
-		assert.Equal(t, map[string]any{"status": "success", "message": msg}, res.JSON(t))
+		var n int
+		_, err := fmt.Sscanf(msg, "Resolved %d issue(s)", &n)
+		require.NoError(t, err)
+		assert.Equal(t, map[string]any{"status": "success", "message": msg, "resolved": float64(n)}, res.JSON(t))
 	}
 }
 
@@ -241,4 +245,61 @@ func TestSuccessHookStorageError(t *testing.T) {
 	}
 	assert.Equal(t, float64(1), ts.counterValue(t, "kite_webhook_events_total",
 		map[string]string{"kind": "pipeline-success", "outcome": "error"}))
+}
+
+func TestPipelineHooksNamingARunApplyOnce(t *testing.T) {
+	ts := newTestServer(t)
+	const fail, ok = "/api/v1/webhooks/pipeline-failure", "/api/v1/webhooks/pipeline-success"
+	body := map[string]any{
+		"pipelineName": "docker-build", "namespace": "team-a", "failureReason": "OOMKilled",
+		"runId": "build-x7k2p", "runUid": "uid-1", "completedAt": "2026-11-20T10:00:00Z",
+		"title": "Pipeline docker-build failed: task build-container, step build", "issueType": "build",
+		"task": "build-container", "step": "build", "exitCode": 137, "message": "container killed",
+		"labels": map[string]string{"appstudio.openshift.io/component": "frontend"},
+	}
+	res := ts.do(t, http.MethodPost, fail, body)
+	require.Equal(t, http.StatusCreated, res.Code, "body: %s", res.Raw)
+	is := res.JSON(t)["issue"].(map[string]any)
+	assert.Equal(t, "Pipeline docker-build failed: task build-container, step build", is["title"])
+	assert.Equal(t, "build", is["issueType"])
+	assert.Equal(t, "2026-11-20T10:00:00Z", is["detectedAt"], "observed when the run completed")
+	assert.Equal(t, map[string]any{"reason": "OOMKilled", "task": "build-container", "step": "build", "exitCode": float64(137),
+		"message": "container killed", "runId": "build-x7k2p", "logUrl": "https://console.example.com/k8s/ns/team-a/tekton.dev~v1~PipelineRun/build-x7k2p/logs"}, is["failure"])
+	assert.Equal(t, map[string]any{"appstudio.openshift.io/component": "frontend"}, is["labels"])
+
+	// Sent again (a retry): nothing changes.
+	res = ts.do(t, http.MethodPost, fail, body)
+	require.Equal(t, http.StatusCreated, res.Code)
+	assert.Equal(t, float64(1), res.JSON(t)["issue"].(map[string]any)["occurrences"])
+
+	// A success that completed before the failure does not resolve it; a later one does, once.
+	success := map[string]any{"pipelineName": "docker-build", "namespace": "team-a", "runUid": "uid-0", "completedAt": "2026-11-20T09:00:00Z"}
+	res = ts.do(t, http.MethodPost, ok, success)
+	require.Equal(t, http.StatusOK, res.Code, "body: %s", res.Raw)
+	assert.Equal(t, "Resolved 0 issue(s) for pipeline docker-build", res.JSON(t)["message"])
+	success["runUid"], success["completedAt"] = "uid-2", "2026-11-20T11:00:00Z"
+	for _, want := range []string{"Resolved 1 issue(s)", "Resolved 0 issue(s)"} {
+		res = ts.do(t, http.MethodPost, ok, success)
+		require.Equal(t, http.StatusOK, res.Code)
+		assert.Contains(t, res.JSON(t)["message"], want)
+	}
+}
+
+func TestPipelineHookRunFieldErrors(t *testing.T) {
+	ts := newTestServer(t)
+	for _, c := range []struct {
+		path  string
+		body  map[string]any
+		field string
+	}{
+		{"/api/v1/webhooks/pipeline-failure", map[string]any{"pipelineName": "p", "namespace": "n", "failureReason": "r", "runUid": "u"}, "completedAt"},
+		{"/api/v1/webhooks/pipeline-failure", map[string]any{"pipelineName": "p", "namespace": "n", "failureReason": "r", "runUid": "u", "completedAt": "yesterday"}, "completedAt"},
+		{"/api/v1/webhooks/pipeline-failure", map[string]any{"pipelineName": "p", "namespace": "n", "failureReason": "r", "completedAt": "2026-11-20T10:00:00Z"}, "runUid"},
+		{"/api/v1/webhooks/pipeline-failure", map[string]any{"pipelineName": "p", "namespace": "n", "failureReason": "r", "issueType": "flaky"}, "issueType"},
+		{"/api/v1/webhooks/pipeline-success", map[string]any{"pipelineName": "p", "namespace": "n", "runUid": "u"}, "completedAt"},
+	} {
+		res := ts.do(t, http.MethodPost, c.path, c.body)
+		require.Equal(t, http.StatusBadRequest, res.Code, "%v: %s", c.body, res.Raw)
+		assert.Equal(t, c.field, res.JSON(t)["field"], "%v", c.body)
+	}
 }

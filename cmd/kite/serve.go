@@ -34,6 +34,7 @@ type serveOptions struct {
 	shutdownTimeout time.Duration
 	lockTimeout     time.Duration
 	debugAddr       string
+	watch           watchOptions
 }
 
 func newServeCmd(env lookupEnv) *cobra.Command {
@@ -45,6 +46,10 @@ func newServeCmd(env lookupEnv) *cobra.Command {
 v1 REST API and webhooks, /healthz, /readyz, /metrics and /openapi.json are
 served on --addr. SIGTERM or SIGINT stops accepting connections, lets
 in-flight requests finish and closes the store.
+
+With --watch=auto (the default) it also watches Tekton PipelineRuns when a
+cluster serving them is reachable (in-cluster config, --kubeconfig or
+KUBECONFIG): a failed run opens an issue, a passing run resolves it.
 
 Environment: KITE_ADDR (or the original's KITE_HOST and KITE_PORT),
 KITE_DATA_DIR, KITE_LOG_FORMAT, KITE_LOG_LEVEL, KITE_CLUSTER_URL,
@@ -78,6 +83,7 @@ KITE_DEBUG_ADDR.`,
 	f.StringVar(&o.corsOrigin, "cors-origin", api.DefaultCORSOrigin, "Access-Control-Allow-Origin sent to browsers")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may take to finish on shutdown")
 	f.DurationVar(&o.lockTimeout, "lock-timeout", 2*time.Second, "how long to wait for another process to release the data directory")
+	o.watch.register(f, env, "auto")
 	f.StringVar(&o.debugAddr, "debug-addr", envOr(env, "KITE_DEBUG_ADDR", ""), "serve Go's profiler (/debug/pprof/) on this address; off when empty (env KITE_DEBUG_ADDR)")
 	return cmd
 }
@@ -109,6 +115,9 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	if o.maxBodyBytes <= 0 {
 		return usageErrorf("--max-body-bytes must be positive")
 	}
+	if err := o.watch.validate(); err != nil {
+		return err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -131,6 +140,26 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 		}
 	}
 
+	checks := map[string]func(context.Context) error{}
+	w, err := o.watch.newWatcher(st, reg, log)
+	if err != nil {
+		return err
+	}
+	if w != nil {
+		checks["watcher"] = w.Check
+		wctx, stopWatch := context.WithCancel(ctx)
+		watchDone := make(chan struct{})
+		go func() {
+			defer close(watchDone)
+			if err := w.Run(wctx); err != nil {
+				log.Error("PipelineRun watcher stopped; /readyz reports it", "err", err)
+			}
+		}()
+		// Deferred after the store's Close, so it runs first: the
+		// watcher stops writing before the store closes.
+		defer func() { stopWatch(); <-watchDone }()
+	}
+
 	handler, err := api.New(api.Options{
 		Service:      st,
 		Ping:         st.Ping,
@@ -142,6 +171,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 		ClusterURL:   o.clusterURL,
 		LogsPath:     o.logsPath,
 		CORSOrigin:   o.corsOrigin,
+		Checks:       checks,
 	})
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -72,6 +73,8 @@ func TestUsageErrors(t *testing.T) {
 		{"serve", "--log-format", "xml"},
 		{"serve", "--log-level", "loud"},
 		{"serve", "--no-such-flag"},
+		{"serve", "--watch", "sometimes"},
+		{"serve", "--watch-workers", "0"},
 		{"bench", "--workload", "nope"},
 		{"bench", "-c", "0"},
 		{"frobnicate"},
@@ -127,4 +130,26 @@ func TestDebugAddrServesProfiler(t *testing.T) {
 	require.NoError(t, err)
 	_ = resp.Body.Close()
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+}
+
+func TestServeWatchersOffWithoutACluster(t *testing.T) {
+	srv := startServer(t, t.TempDir(), "--kubeconfig", filepath.Join(t.TempDir(), "missing"))
+	assert.Contains(t, srv.logs.String(), "PipelineRun watchers are off")
+	resp, err := http.Get(srv.url("/readyz"))
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+}
+
+func TestServeWatchOnWithoutAClusterFails(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(),
+		"--watch", "on", "--kubeconfig", filepath.Join(t.TempDir(), "missing"))
+	cmd.Env = append(os.Environ(), "KITE_TEST_MAIN=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit)
+	assert.Equal(t, exitError, exit.ExitCode())
+	assert.Contains(t, stderr.String(), "--watch=on: no cluster with Tekton reachable")
 }

@@ -1,0 +1,12 @@
+// Package watch turns the cluster's Tekton PipelineRuns into Kite issues.
+//
+// It owns the PipelineRun reconciler (a controller-runtime controller that
+// acts on completed runs only), the pure mapping from a run and its failed
+// TaskRuns to a kite.Report or kite.Resolution (scope name, severity rules,
+// failure context, log link), the manager that hosts it inside kite serve
+// or kite watch, and the watcher's metrics. Writes go through a
+// kite.Tracker: the in-process service in kite serve, or Kite's webhooks
+// when the watcher runs apart from the server. Exactly-once effects rest
+// on the run each report names (kite.Run): the store applies a run once
+// and in completion order, so resyncs, restarts and retries change nothing.
+package watch
