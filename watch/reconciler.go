@@ -160,9 +160,9 @@ func completedPredicate() predicate.Funcs {
 		return d
 	}
 	return predicate.Funcs{
-		CreateFunc: func(e event.CreateEvent) bool { return done(e.Object) },
-		UpdateFunc: func(e event.UpdateEvent) bool { return done(e.ObjectNew) && !done(e.ObjectOld) },
-		DeleteFunc: func(event.DeleteEvent) bool { return false },
+		CreateFunc:  func(e event.CreateEvent) bool { return done(e.Object) },
+		UpdateFunc:  func(e event.UpdateEvent) bool { return done(e.ObjectNew) && !done(e.ObjectOld) },
+		DeleteFunc:  func(event.DeleteEvent) bool { return false },
 		GenericFunc: func(e event.GenericEvent) bool { return done(e.Object) },
 	}
 }
