@@ -15,15 +15,24 @@ mkdir -p "$DIR"
 
 log() { echo "envtest: $*" >&2; }
 
+# quiet runs a command, showing its output only when it fails.
+quiet() {
+	local out
+	if ! out=$("$@" 2>&1); then
+		echo "$out" >&2
+		return 1
+	fi
+}
+
 if [ ! -x "$DIR/etcd" ]; then
 	log "building etcd $ETCD_VERSION into $DIR (a few minutes, once)"
 	work=$(mktemp -d)
 	trap 'rm -rf "$work"' EXIT
 	(
 		cd "$work"
-		go mod init envtest-etcd >/dev/null 2>&1
-		go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >/dev/null 2>&1
-		CGO_ENABLED=0 go build -trimpath -o "$DIR/etcd.tmp" go.etcd.io/etcd/server/v3
+		quiet go mod init envtest-etcd
+		quiet go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
+		CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$DIR/etcd.tmp" go.etcd.io/etcd/server/v3
 	)
 	mv "$DIR/etcd.tmp" "$DIR/etcd"
 	rm -rf "$work"
@@ -36,7 +45,7 @@ if [ ! -x "$DIR/kube-apiserver" ]; then
 	trap 'rm -rf "$work"' EXIT
 	(
 		cd "$work"
-		go mod init envtest-apiserver >/dev/null 2>&1
+		quiet go mod init envtest-apiserver
 		go mod edit -require "k8s.io/kubernetes@$KUBE_VERSION"
 		# k8s.io/kubernetes replaces its staging modules with local
 		# paths; point each at its published release instead.
@@ -46,10 +55,10 @@ if [ ! -x "$DIR/kube-apiserver" ]; then
 			go mod edit -replace "$m=$m@$STAGING_VERSION"
 		done
 		go mod edit -godebug default=go1.25
-		go get "k8s.io/kubernetes/cmd/kube-apiserver@$KUBE_VERSION" >/dev/null
+		quiet go get "k8s.io/kubernetes/cmd/kube-apiserver@$KUBE_VERSION"
 		minor=${KUBE_VERSION#v1.}; minor=${minor%%.*}
 		CGO_ENABLED=0 go build -trimpath -o "$DIR/kube-apiserver.tmp" \
-			-ldflags "-X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor" \
+			-ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor" \
 			k8s.io/kubernetes/cmd/kube-apiserver
 	)
 	mv "$DIR/kube-apiserver.tmp" "$DIR/kube-apiserver"

@@ -71,6 +71,6 @@ release pipelines, dependency updates and cluster incidents. One binary:
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newServeCmd(env), newReindexCmd(env), newBenchCmd(), newVersionCmd())
+	root.AddCommand(newServeCmd(env), newWatchCmd(env), newReindexCmd(env), newBenchCmd(), newVersionCmd())
 	return root
 }

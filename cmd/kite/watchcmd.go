@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+
+	"github.com/konflux-ci/kite/api"
+)
+
+// remoteWatchOptions are kite watch's settings.
+type remoteWatchOptions struct {
+	server    string
+	token     string
+	addr      string
+	logFormat string
+	logLevel  string
+	watch     watchOptions
+}
+
+func newWatchCmd(env lookupEnv) *cobra.Command {
+	o := remoteWatchOptions{}
+	cmd := &cobra.Command{
+		Use:   "watch",
+		Short: "Watch Tekton PipelineRuns and report them to a Kite elsewhere through its webhooks",
+		Long: `Run only the PipelineRun watchers, for clusters where Kite itself runs
+elsewhere: a failed run is sent to the server's pipeline-failure webhook and a
+passing one to its pipeline-success webhook, each naming the run so that the
+server applies it once and in completion order; a refused or failed send is
+retried with backoff. /metrics, /healthz and /readyz are served on --addr.
+
+Environment: KITE_SERVER, KITE_TOKEN, KUBECONFIG, KITE_WATCH_NAMESPACES,
+KITE_WATCH_LOG_URL, KITE_WATCH_SEVERITY_RULES, POD_NAMESPACE.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := newLogger(cmd.ErrOrStderr(), o.logFormat, o.logLevel)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
+			defer stop()
+			return remoteWatch(ctx, o, log)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.server, "server", envOr(env, "KITE_SERVER", ""), "URL of the Kite to report to (env KITE_SERVER)")
+	f.StringVar(&o.token, "token", envOr(env, "KITE_TOKEN", ""), "bearer token for the server (env KITE_TOKEN)")
+	f.StringVar(&o.addr, "addr", ":8081", "listen address of /metrics, /healthz and /readyz")
+	f.StringVar(&o.logFormat, "log-format", envOr(env, "KITE_LOG_FORMAT", "text"), "log format: text or json")
+	f.StringVar(&o.logLevel, "log-level", envOr(env, "KITE_LOG_LEVEL", "info"), "log level: debug, info, warn or error")
+	o.watch.register(f, env, "on")
+	return cmd
+}
+
+func remoteWatch(ctx context.Context, o remoteWatchOptions, log *slog.Logger) error {
+	if o.server == "" {
+		return usageErrorf("--server (or KITE_SERVER) is required")
+	}
+	if err := o.watch.validate(); err != nil {
+		return err
+	}
+	if o.watch.mode == "off" {
+		return usageErrorf("--watch=off leaves kite watch nothing to do")
+	}
+	client, err := api.NewClient(api.ClientOptions{Server: o.server, Token: o.token})
+	if err != nil {
+		return usageErrorf("--server: %v", err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	w, err := o.watch.newWatcher(client, reg, log)
+	if err != nil {
+		return err
+	}
+	if w == nil {
+		return errors.New("no cluster with Tekton to watch (see the log above)")
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) { _, _ = rw.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, r *http.Request) {
+		if err := w.Check(r.Context()); err != nil {
+			http.Error(rw, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		state, _ := w.State()
+		_, _ = fmt.Fprintln(rw, state)
+	})
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.addr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	log.Info("kite watch reporting", "server", o.server, "addr", ln.Addr().String())
+	return w.Run(ctx)
+}
