@@ -1,0 +1,207 @@
+package watch_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+)
+
+const deployDir = "../deploy"
+
+// manifests decodes every document of the files a kustomization lists.
+func manifests(t *testing.T, dir string) []*unstructured.Unstructured {
+	t.Helper()
+	var k struct {
+		Resources []string       `json:"resources"`
+		Rest      map[string]any `json:",inline"`
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "kustomization.yaml"))
+	require.NoError(t, err)
+	var all map[string]any
+	require.NoError(t, yaml.Unmarshal(raw, &all))
+	for key := range all {
+		// Anything beyond resources would transform them, and the
+		// concatenation below would no longer be what kubectl applies.
+		require.Contains(t, []string{"apiVersion", "kind", "resources"}, key, "deploy/kustomization.yaml: teach this test %q", key)
+	}
+	require.NoError(t, yaml.Unmarshal(raw, &k))
+	var out []*unstructured.Unstructured
+	for _, f := range k.Resources {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		require.NoError(t, err)
+		dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(b), 4096)
+		for {
+			var u unstructured.Unstructured
+			err := dec.Decode(&u.Object)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			require.NoError(t, err, f)
+			if len(u.Object) > 0 {
+				out = append(out, &u)
+			}
+		}
+	}
+	return out
+}
+
+func find[T any](t *testing.T, objs []*unstructured.Unstructured, kind, name string) *T {
+	t.Helper()
+	for _, u := range objs {
+		if u.GetKind() == kind && u.GetName() == name {
+			var v T
+			b, err := yaml.Marshal(u.Object)
+			require.NoError(t, err)
+			require.NoError(t, yaml.UnmarshalStrict(b, &v), "%s %s", kind, name)
+			return &v
+		}
+	}
+	t.Fatalf("no %s %s in deploy/", kind, name)
+	return nil
+}
+
+var rbacMarker = regexp.MustCompile(`^// \+kubebuilder:rbac:(.*)$`)
+
+// markerRules reads the reconciler's RBAC markers: rules by namespace
+// ("" for cluster-wide).
+func markerRules(t *testing.T) map[string][]rbacv1.PolicyRule {
+	t.Helper()
+	f, err := os.Open("reconciler.go")
+	require.NoError(t, err)
+	defer func() { _ = f.Close() }()
+	out := map[string][]rbacv1.PolicyRule{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		m := rbacMarker.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		var rule rbacv1.PolicyRule
+		ns := ""
+		for _, kv := range strings.Split(m[1], ",") {
+			k, v, _ := strings.Cut(kv, "=")
+			vals := strings.Split(strings.Trim(v, `"`), ";")
+			switch k {
+			case "groups":
+				rule.APIGroups = vals
+			case "resources":
+				rule.Resources = vals
+			case "verbs":
+				rule.Verbs = vals
+			case "namespace":
+				ns = v
+			default:
+				t.Fatalf("RBAC marker key %q: teach this test", k)
+			}
+		}
+		out[ns] = append(out[ns], rule)
+	}
+	require.NoError(t, sc.Err())
+	return out
+}
+
+func normalized(rules []rbacv1.PolicyRule) []string {
+	var out []string
+	for _, r := range rules {
+		for _, g := range r.APIGroups {
+			for _, res := range r.Resources {
+				verbs := slices.Clone(r.Verbs)
+				slices.Sort(verbs)
+				out = append(out, g+"/"+res+":"+strings.Join(verbs, ","))
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestRBACMatchesTheMarkers(t *testing.T) {
+	objs := manifests(t, deployDir)
+	want := markerRules(t)
+	cluster := find[rbacv1.ClusterRole](t, objs, "ClusterRole", "kite-watcher")
+	assert.Equal(t, normalized(want[""]), normalized(cluster.Rules), "ClusterRole kite-watcher")
+	role := find[rbacv1.Role](t, objs, "Role", "kite-leader-election")
+	assert.Equal(t, "kite", role.Namespace)
+	assert.Equal(t, normalized(want["kite"]), normalized(role.Rules), "Role kite-leader-election")
+	assert.Len(t, want, 2, "markers name only the cluster and Kite's namespace")
+}
+
+func TestDeploymentIsASafeSingleWriter(t *testing.T) {
+	objs := manifests(t, deployDir)
+	d := find[appsv1.Deployment](t, objs, "Deployment", "kite")
+	require.NotNil(t, d.Spec.Replicas)
+	assert.Equal(t, int32(1), *d.Spec.Replicas, "bbolt has one writer")
+	assert.Equal(t, appsv1.RecreateDeploymentStrategyType, d.Spec.Strategy.Type)
+	pod := d.Spec.Template.Spec
+	assert.Equal(t, "kite", pod.ServiceAccountName)
+	require.NotNil(t, pod.SecurityContext)
+	assert.True(t, *pod.SecurityContext.RunAsNonRoot)
+	assert.Equal(t, corev1.SeccompProfileTypeRuntimeDefault, pod.SecurityContext.SeccompProfile.Type)
+	require.Len(t, pod.Containers, 1)
+	c := pod.Containers[0]
+	assert.False(t, *c.SecurityContext.AllowPrivilegeEscalation)
+	assert.True(t, *c.SecurityContext.ReadOnlyRootFilesystem)
+	assert.Equal(t, []corev1.Capability{"ALL"}, c.SecurityContext.Capabilities.Drop)
+	assert.Equal(t, "/readyz", c.ReadinessProbe.HTTPGet.Path)
+	assert.Equal(t, "/healthz", c.LivenessProbe.HTTPGet.Path)
+	assert.False(t, c.Resources.Requests.Cpu().IsZero())
+	assert.False(t, c.Resources.Limits.Memory().IsZero())
+	assert.Contains(t, c.Args, "--data-dir=/data")
+	mounted := map[string]string{}
+	for _, m := range c.VolumeMounts {
+		mounted[m.MountPath] = m.Name
+	}
+	assert.Equal(t, "data", mounted["/data"])
+	for _, v := range pod.Volumes {
+		if v.Name == "data" {
+			require.NotNil(t, v.PersistentVolumeClaim)
+			find[corev1.PersistentVolumeClaim](t, objs, "PersistentVolumeClaim", v.PersistentVolumeClaim.ClaimName)
+		}
+	}
+	svc := find[corev1.Service](t, objs, "Service", "kite")
+	assert.Equal(t, d.Spec.Selector.MatchLabels, svc.Spec.Selector)
+
+	// The optional ServiceMonitor scrapes that Service's port.
+	mon := manifests(t, filepath.Join(deployDir, "monitoring"))
+	require.Len(t, mon, 1)
+	assert.Equal(t, "ServiceMonitor", mon[0].GetKind())
+	port, _, _ := unstructured.NestedSlice(mon[0].Object, "spec", "endpoints")
+	require.Len(t, port, 1)
+	assert.Equal(t, svc.Spec.Ports[0].Name, port[0].(map[string]any)["port"])
+}
+
+// TestDeployManifestsApply sends the base to a real API server: the
+// namespace for real, the rest as a server-side dry run, so that a field
+// the API does not know, a bad value or a wrong kind fails here.
+func TestDeployManifestsApply(t *testing.T) {
+	needCluster(t)
+	ctx := context.Background()
+	for _, u := range manifests(t, deployDir) {
+		var err error
+		strict := client.FieldValidation("Strict") // an unknown field is an error, not a warning
+		if u.GetKind() == "Namespace" {
+			err = cluster.client.Create(ctx, u, strict)
+		} else {
+			err = cluster.client.Create(ctx, u, client.DryRunAll, strict)
+		}
+		require.NoError(t, err, "%s %s", u.GetKind(), u.GetName())
+	}
+}
