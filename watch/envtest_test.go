@@ -89,11 +89,17 @@ func needCluster(t *testing.T) {
 
 // startWatcher runs a watcher over the given namespaces until the test
 // ends (or stop is called), reporting to tracker.
-func startWatcher(t *testing.T, tracker kite.Tracker, namespaces ...string) (m *watch.Metrics, stop func()) {
+func startWatcher(t testing.TB, tracker kite.Tracker, namespaces ...string) (m *watch.Metrics, stop func()) {
+	m, _, stop = startWatcherWith(t, tracker, namespaces...)
+	return m, stop
+}
+
+// startWatcherWith is startWatcher that also returns the watcher.
+func startWatcherWith(t testing.TB, tracker kite.Tracker, namespaces ...string) (m *watch.Metrics, w *watch.Watcher, stop func()) {
 	t.Helper()
 	m, err := watch.NewMetrics(nil)
 	require.NoError(t, err)
-	w, err := watch.New(watch.Options{
+	w, err = watch.New(watch.Options{
 		Config: cluster.cfg, Tracker: tracker, Namespaces: namespaces, Metrics: m,
 		Mapper: watch.Mapper{Severity: watch.DefaultSeverityRules(), LogURLTemplate: "https://console.example/ns/{namespace}/pipelinerun/{name}"},
 		Logger: slog.New(slog.DiscardHandler),
@@ -110,7 +116,7 @@ func startWatcher(t *testing.T, tracker kite.Tracker, namespaces ...string) (m *
 		})
 	}
 	t.Cleanup(stop)
-	return m, stop
+	return m, w, stop
 }
 
 func createNamespace(t *testing.T, name string) {

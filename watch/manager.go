@@ -84,7 +84,7 @@ func New(o Options) (*Watcher, error) {
 		o.Logger = slog.Default()
 	}
 	if o.Workers <= 0 {
-		o.Workers = 4
+		o.Workers = 16
 	}
 	if o.Metrics == nil {
 		m, err := NewMetrics(nil)
@@ -182,6 +182,12 @@ func (w *Watcher) set(state string, err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.state, w.err = state, err
+}
+
+// WaitSynced blocks until the watcher's cache holds the cluster's runs (or
+// ctx ends, which it reports as false).
+func (w *Watcher) WaitSynced(ctx context.Context) bool {
+	return w.mgr.GetCache().WaitForCacheSync(ctx)
 }
 
 // State is the watcher's state and, once failed, why.
