@@ -341,11 +341,6 @@ func (s *server) resolveScope(r *http.Request, res kite.Resolution, noun, nameFi
 	return out, nil
 }
 
-type messageStatusBody struct {
-	Status  string `json:"status"`
-	Message string `json:"message"`
-}
-
 // resolvedBody is a success hook's reply: the original's message, and the
 // count as a number (Kite's addition).
 type resolvedBody struct {

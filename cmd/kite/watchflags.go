@@ -29,6 +29,7 @@ type watchOptions struct {
 	logURL         string
 	severityRules  string
 	workers        int
+	rules          watch.SeverityRules // loaded by validate
 }
 
 func (o *watchOptions) register(f *pflag.FlagSet, env lookupEnv, defaultMode string) {
@@ -67,6 +68,13 @@ func (o *watchOptions) validate() error {
 	if o.workers < 1 {
 		return usageErrorf("--watch-workers must be at least 1")
 	}
+	o.rules = watch.DefaultSeverityRules()
+	if o.severityRules != "" {
+		var err error
+		if o.rules, err = watch.LoadSeverityRules(o.severityRules); err != nil {
+			return usageErrorf("--watch-severity-rules: %v", err)
+		}
+	}
 	return nil
 }
 
@@ -83,12 +91,7 @@ func (o *watchOptions) newWatcher(tracker kite.Tracker, reg prometheus.Registere
 		}
 		return nil, fmt.Errorf("--watch=on: %w", err)
 	}
-	mapper := watch.Mapper{Severity: watch.DefaultSeverityRules(), LogURLTemplate: o.logURL}
-	if o.severityRules != "" {
-		if mapper.Severity, err = watch.LoadSeverityRules(o.severityRules); err != nil {
-			return nil, usageErrorf("--watch-severity-rules: %v", err)
-		}
-	}
+	mapper := watch.Mapper{Severity: o.rules, LogURLTemplate: o.logURL}
 	if o.leaderElection && o.leaseNamespace == "" {
 		o.leaseNamespace = inClusterNamespace()
 		if o.leaseNamespace == "" {
@@ -128,16 +131,16 @@ func (o *watchOptions) clusterConfig() (*rest.Config, error) {
 		cfg, err = clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, nil).ClientConfig()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errNoCluster, err)
+		return nil, fmt.Errorf("%w: %w", errNoCluster, err)
 	}
 	probe := rest.CopyConfig(cfg)
 	probe.Timeout = 5 * time.Second
 	dc, err := discovery.NewDiscoveryClientForConfig(probe)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errNoCluster, err)
+		return nil, fmt.Errorf("%w: %w", errNoCluster, err)
 	}
 	if _, err := dc.ServerResourcesForGroupVersion("tekton.dev/v1"); err != nil {
-		return nil, fmt.Errorf("%w: %s: tekton.dev/v1: %v", errNoCluster, cfg.Host, err)
+		return nil, fmt.Errorf("%w: %s: tekton.dev/v1: %w", errNoCluster, cfg.Host, err)
 	}
 	return cfg, nil
 }
