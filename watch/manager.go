@@ -138,6 +138,7 @@ func New(o Options) (*Watcher, error) {
 		TaskRuns: mgr.GetAPIReader(),
 		Tracker:  o.Tracker,
 		Mapper:   o.Mapper,
+		Events:   mgr.GetEventRecorder("kite"),
 		Log:      log,
 		Metrics:  o.Metrics,
 	}

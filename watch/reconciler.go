@@ -7,8 +7,10 @@ import (
 	"time"
 
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -24,6 +26,7 @@ import (
 //
 // +kubebuilder:rbac:groups=tekton.dev,resources=pipelineruns,verbs=get;list;watch
 // +kubebuilder:rbac:groups=tekton.dev,resources=taskruns,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=coordination.k8s.io,namespace=kite,resources=leases,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",namespace=kite,resources=events,verbs=create;patch
 type PipelineRunReconciler struct {
@@ -35,8 +38,11 @@ type PipelineRunReconciler struct {
 	TaskRuns client.Reader
 	Tracker  kite.Tracker
 	Mapper   Mapper
-	Log      *slog.Logger
-	Metrics  *Metrics
+	// Events, when set, records on each run what Kite did with it, for
+	// kubectl describe and the console.
+	Events  events.EventRecorder
+	Log     *slog.Logger
+	Metrics *Metrics
 	// Now is the clock for the completion-to-write lag; tests replace it.
 	Now func() time.Time
 }
@@ -93,10 +99,15 @@ func (r *PipelineRunReconciler) reconcile(ctx context.Context, key types.Namespa
 		return resultRunning, nil
 	}
 	if o.succeeded {
-		if _, err := r.Tracker.ResolveScope(ctx, r.Mapper.Resolution(&pr, o)); err != nil {
+		res := r.Mapper.Resolution(&pr, o)
+		n, err := r.Tracker.ResolveScope(ctx, res)
+		if err != nil {
 			return resultError, fmt.Errorf("resolve: %w", err)
 		}
 		r.Metrics.written(r.Now().Sub(o.completed))
+		if n > 0 {
+			r.event(&pr, corev1.EventTypeNormal, "IssuesResolved", "Resolve", "Kite resolved %d issue(s) of pipeline %s", n, res.ResourceName)
+		}
 		return resultResolved, nil
 	}
 	failed, err := r.failedTasks(ctx, &pr)
@@ -109,7 +120,23 @@ func (r *PipelineRunReconciler) reconcile(ctx context.Context, key types.Namespa
 	}
 	r.Metrics.reports.WithLabelValues(string(res.Outcome)).Inc()
 	r.Metrics.written(r.Now().Sub(o.completed))
+	if is := res.Issue; is != nil {
+		switch res.Outcome {
+		case kite.OutcomeCreated:
+			r.event(&pr, corev1.EventTypeWarning, "IssueOpened", "Report", "Kite issue %s: %s", is.ID, is.Title)
+		case kite.OutcomeReopened:
+			r.event(&pr, corev1.EventTypeWarning, "IssueReopened", "Report", "Kite issue %s reopened: %s", is.ID, is.Title)
+		case kite.OutcomeUpdated:
+			r.event(&pr, corev1.EventTypeWarning, "IssueRecurred", "Report", "Kite issue %s, occurrence %d: %s", is.ID, is.Occurrences, is.Title)
+		}
+	}
 	return resultReported, nil
+}
+
+func (r *PipelineRunReconciler) event(pr *tektonv1.PipelineRun, typ, reason, action, note string, args ...any) {
+	if r.Events != nil {
+		r.Events.Eventf(pr, nil, typ, reason, action, note, args...)
+	}
 }
 
 // failedTasks reads the run's child TaskRuns and keeps the failed ones, in

@@ -3,11 +3,14 @@ package watch_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	eventsv1 "k8s.io/api/events/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/konflux-ci/kite"
 	"github.com/konflux-ci/kite/service"
@@ -63,6 +66,18 @@ func TestWatcherFollowsAPipelineThroughFailuresAndSuccess(t *testing.T) {
 	assert.Equal(t, "https://console.example/ns/lifecycle/pipelinerun/build-1", is.Failure.LogURL)
 	assert.Equal(t, "frontend", is.Labels["appstudio.openshift.io/component"])
 	assert.Equal(t, int64(1), is.Occurrences)
+	waitFor(t, "the IssueOpened event on the run", func() error {
+		var list eventsv1.EventList
+		if err := cluster.client.List(ctx, &list, client.InNamespace(ns)); err != nil {
+			return err
+		}
+		for _, e := range list.Items {
+			if e.Regarding.Name == "build-1" && e.Reason == "IssueOpened" && strings.Contains(e.Note, is.ID) {
+				return nil
+			}
+		}
+		return fmt.Errorf("%w: %d events", errNotYet, len(list.Items))
+	})
 
 	// A rerun fails too: the same issue, a second occurrence.
 	mustComplete(t, run{ns: ns, name: "build-2", pipeline: "docker-build", minute: 20, labels: labels})

@@ -1,0 +1,73 @@
+package watch_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/konflux-ci/kite"
+	"github.com/konflux-ci/kite/service/servicetest"
+	"github.com/konflux-ci/kite/watch"
+)
+
+// TestLeaderElectionOneWriterAtATime runs two replicas of the watcher: one
+// leads and writes, the other waits; when the leader stops, the other
+// takes over.
+func TestLeaderElectionOneWriterAtATime(t *testing.T) {
+	needCluster(t)
+	svc := servicetest.Open(t)
+	const ns, leaseNS = "elected", "kite-lease"
+	createNamespace(t, ns)
+	createNamespace(t, leaseNS)
+	type replica struct {
+		w       *watch.Watcher
+		metrics *watch.Metrics
+		cancel  context.CancelFunc
+		done    chan error
+	}
+	start := func() *replica {
+		m, err := watch.NewMetrics(nil)
+		require.NoError(t, err)
+		w, err := watch.New(watch.Options{
+			Config: cluster.cfg, Tracker: svc, Namespaces: []string{ns}, Metrics: m,
+			LeaderElection: true, LeaderElectionNamespace: leaseNS, Logger: slog.New(slog.DiscardHandler),
+		})
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(context.Background())
+		r := &replica{w: w, metrics: m, cancel: cancel, done: make(chan error, 1)}
+		go func() { r.done <- w.Run(ctx) }()
+		t.Cleanup(func() { cancel(); <-r.done })
+		return r
+	}
+	a := start()
+	waitFor(t, "the first replica to lead", func() error {
+		if s, _ := a.w.State(); s != watch.StateLeading {
+			return fmt.Errorf("%w: %s", errNotYet, s)
+		}
+		return nil
+	})
+	b := start()
+	mustComplete(t, run{ns: ns, name: "first", pipeline: "p", minute: 1})
+	oneIssue(t, svc, ns, "the leader's report", func(*kite.Issue) bool { return true })
+	state, _ := b.w.State()
+	assert.Equal(t, watch.StateStandby, state)
+	assert.Zero(t, testutil.ToFloat64(watch.ReconcilesCounter(b.metrics, "reported")), "the standby does not write")
+
+	// The leader stops and gives up the lease: the standby takes over.
+	a.cancel()
+	require.NoError(t, <-a.done)
+	a.done <- nil // for the cleanup
+	waitFor(t, "the second replica to lead", func() error {
+		if s, _ := b.w.State(); s != watch.StateLeading {
+			return fmt.Errorf("%w: %s", errNotYet, s)
+		}
+		return nil
+	})
+	mustComplete(t, run{ns: ns, name: "second", pipeline: "p", minute: 2})
+	oneIssue(t, svc, ns, "the new leader's report", func(is *kite.Issue) bool { return is.Occurrences == 2 })
+}
