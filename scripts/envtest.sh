@@ -24,46 +24,47 @@ quiet() {
 	fi
 }
 
-if [ ! -x "$DIR/etcd" ]; then
-	log "building etcd $ETCD_VERSION into $DIR (a few minutes, once)"
+# build NAME VERSION PREPARE PACKAGE [LDFLAGS]: unless $DIR/NAME exists,
+# build PACKAGE in a throwaway module that PREPARE (a function run inside
+# it) sets up, and install it as $DIR/NAME.
+build() {
+	local name=$1 version=$2 prepare=$3 pkg=$4 ldflags=${5:-}
+	[ -x "$DIR/$name" ] && return 0
+	log "building $name $version into $DIR (a few minutes, once)"
+	local work
 	work=$(mktemp -d)
-	trap 'rm -rf "$work"' EXIT
 	(
 		cd "$work"
-		quiet go mod init envtest-etcd
-		quiet go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
-		CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$DIR/etcd.tmp" go.etcd.io/etcd/server/v3
-	)
-	mv "$DIR/etcd.tmp" "$DIR/etcd"
+		quiet go mod init "envtest-$name"
+		"$prepare"
+		CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $ldflags" -o "$DIR/$name.tmp" "$pkg"
+	) || { rm -rf "$work"; return 1; }
 	rm -rf "$work"
-	trap - EXIT
-fi
+	mv "$DIR/$name.tmp" "$DIR/$name"
+}
 
-if [ ! -x "$DIR/kube-apiserver" ]; then
-	log "building kube-apiserver $KUBE_VERSION into $DIR (a few minutes, once)"
-	work=$(mktemp -d)
-	trap 'rm -rf "$work"' EXIT
-	(
-		cd "$work"
-		quiet go mod init envtest-apiserver
-		go mod edit -require "k8s.io/kubernetes@$KUBE_VERSION"
-		# k8s.io/kubernetes replaces its staging modules with local
-		# paths; point each at its published release instead.
-		go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" >mod.json
-		gomod=$(sed -n 's/.*"GoMod": "\(.*\)".*/\1/p' mod.json)
-		for m in $(awk '/^replace \(/{r=1; next} r && /^\)/{r=0} r && $1 ~ /^k8s.io\// && $3 ~ /^\.\/staging/ {print $1}' "$gomod"); do
-			go mod edit -replace "$m=$m@$STAGING_VERSION"
-		done
-		go mod edit -godebug default=go1.25
-		quiet go get "k8s.io/kubernetes/cmd/kube-apiserver@$KUBE_VERSION"
-		minor=${KUBE_VERSION#v1.}; minor=${minor%%.*}
-		CGO_ENABLED=0 go build -trimpath -o "$DIR/kube-apiserver.tmp" \
-			-ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor" \
-			k8s.io/kubernetes/cmd/kube-apiserver
-	)
-	mv "$DIR/kube-apiserver.tmp" "$DIR/kube-apiserver"
-	rm -rf "$work"
-	trap - EXIT
-fi
+prepare_etcd() {
+	quiet go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
+}
+
+# k8s.io/kubernetes replaces its staging modules with local paths; point
+# each at its published release instead.
+prepare_apiserver() {
+	go mod edit -require "k8s.io/kubernetes@$KUBE_VERSION"
+	go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" >mod.json
+	local gomod m
+	gomod=$(sed -n 's/.*"GoMod": "\(.*\)".*/\1/p' mod.json)
+	for m in $(awk '/^replace \(/{r=1; next} r && /^\)/{r=0} r && $1 ~ /^k8s.io\// && $3 ~ /^\.\/staging/ {print $1}' "$gomod"); do
+		go mod edit -replace "$m=$m@$STAGING_VERSION"
+	done
+	go mod edit -godebug default=go1.25
+	quiet go get "k8s.io/kubernetes/cmd/kube-apiserver@$KUBE_VERSION"
+}
+
+minor=${KUBE_VERSION#v1.}
+minor=${minor%%.*}
+build etcd "$ETCD_VERSION" prepare_etcd go.etcd.io/etcd/server/v3
+build kube-apiserver "$KUBE_VERSION" prepare_apiserver k8s.io/kubernetes/cmd/kube-apiserver \
+	"-X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
 
 echo "$DIR"

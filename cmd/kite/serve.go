@@ -7,9 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os/signal"
 	"runtime/debug"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,8 +22,7 @@ import (
 type serveOptions struct {
 	addr            string
 	dataDir         string
-	logFormat       string
-	logLevel        string
+	log             logFlags
 	demo            bool
 	maxBodyBytes    int64
 	clusterURL      string
@@ -56,26 +53,19 @@ KITE_DATA_DIR, KITE_LOG_FORMAT, KITE_LOG_LEVEL, KITE_CLUSTER_URL,
 KITE_DEBUG_ADDR.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log, err := newLogger(cmd.ErrOrStderr(), o.logFormat, o.logLevel)
-			if err != nil {
-				return err
-			}
 			if _, set := env("GOGC"); !set {
 				// The live heap stays small (tens of MB) while indexing
 				// allocates a lot: a 200% target halves the collections
 				// for a few MB more heap.
 				debug.SetGCPercent(200)
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
-			defer stop()
-			return serve(ctx, o, log)
+			return o.log.runDaemon(cmd, func(ctx context.Context, log *slog.Logger) error { return serve(ctx, o, log) })
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", defaultAddr(env), "listen address (env KITE_ADDR, or KITE_HOST and KITE_PORT)")
 	f.StringVar(&o.dataDir, "data-dir", envOr(env, "KITE_DATA_DIR", "./kite-data"), "data directory (env KITE_DATA_DIR)")
-	f.StringVar(&o.logFormat, "log-format", envOr(env, "KITE_LOG_FORMAT", "text"), "log format: text or json")
-	f.StringVar(&o.logLevel, "log-level", envOr(env, "KITE_LOG_LEVEL", "info"), "log level: debug, info, warn or error")
+	o.log.register(cmd, env)
 	f.BoolVar(&o.demo, "demo", false, "load a sample set of issues when the store is empty")
 	f.Int64Var(&o.maxBodyBytes, "max-body-bytes", api.DefaultMaxBodyBytes, "largest request body accepted; larger ones get 413")
 	f.StringVar(&o.clusterURL, "cluster-url", envOr(env, "KITE_CLUSTER_URL", ""), "console URL used to build pipeline log links when a webhook has a runId but no logsUrl")

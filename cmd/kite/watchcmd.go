@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,12 +19,11 @@ import (
 
 // remoteWatchOptions are kite watch's settings.
 type remoteWatchOptions struct {
-	server    string
-	token     string
-	addr      string
-	logFormat string
-	logLevel  string
-	watch     watchOptions
+	server string
+	token  string
+	addr   string
+	log    logFlags
+	watch  watchOptions
 }
 
 func newWatchCmd(env lookupEnv) *cobra.Command {
@@ -44,21 +41,14 @@ Environment: KITE_SERVER, KITE_TOKEN, KUBECONFIG, KITE_WATCH_NAMESPACES,
 KITE_WATCH_LOG_URL, KITE_WATCH_SEVERITY_RULES, POD_NAMESPACE.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log, err := newLogger(cmd.ErrOrStderr(), o.logFormat, o.logLevel)
-			if err != nil {
-				return err
-			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
-			defer stop()
-			return remoteWatch(ctx, o, log)
+			return o.log.runDaemon(cmd, func(ctx context.Context, log *slog.Logger) error { return remoteWatch(ctx, o, log) })
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.server, "server", envOr(env, "KITE_SERVER", ""), "URL of the Kite to report to (env KITE_SERVER)")
 	f.StringVar(&o.token, "token", envOr(env, "KITE_TOKEN", ""), "bearer token for the server (env KITE_TOKEN)")
 	f.StringVar(&o.addr, "addr", ":8081", "listen address of /metrics, /healthz and /readyz")
-	f.StringVar(&o.logFormat, "log-format", envOr(env, "KITE_LOG_FORMAT", "text"), "log format: text or json")
-	f.StringVar(&o.logLevel, "log-level", envOr(env, "KITE_LOG_LEVEL", "info"), "log level: debug, info, warn or error")
+	o.log.register(cmd, env)
 	o.watch.register(f, env, "on")
 	return cmd
 }
