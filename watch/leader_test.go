@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -27,8 +28,7 @@ func TestLeaderElectionOneWriterAtATime(t *testing.T) {
 	type replica struct {
 		w       *watch.Watcher
 		metrics *watch.Metrics
-		cancel  context.CancelFunc
-		done    chan error
+		stop    func() error
 	}
 	start := func() *replica {
 		m, err := watch.NewMetrics(nil)
@@ -39,9 +39,15 @@ func TestLeaderElectionOneWriterAtATime(t *testing.T) {
 		})
 		require.NoError(t, err)
 		ctx, cancel := context.WithCancel(context.Background())
-		r := &replica{w: w, metrics: m, cancel: cancel, done: make(chan error, 1)}
-		go func() { r.done <- w.Run(ctx) }()
-		t.Cleanup(func() { cancel(); <-r.done })
+		done := make(chan error, 1)
+		go func() { done <- w.Run(ctx) }()
+		var once sync.Once
+		var err2 error
+		r := &replica{w: w, metrics: m, stop: func() error {
+			once.Do(func() { cancel(); err2 = <-done })
+			return err2
+		}}
+		t.Cleanup(func() { assert.NoError(t, r.stop()) })
 		return r
 	}
 	a := start()
@@ -59,9 +65,7 @@ func TestLeaderElectionOneWriterAtATime(t *testing.T) {
 	assert.Zero(t, testutil.ToFloat64(watch.ReconcilesCounter(b.metrics, "reported")), "the standby does not write")
 
 	// The leader stops and gives up the lease: the standby takes over.
-	a.cancel()
-	require.NoError(t, <-a.done)
-	a.done <- nil // for the cleanup
+	require.NoError(t, a.stop())
 	waitFor(t, "the second replica to lead", func() error {
 		if s, _ := b.w.State(); s != watch.StateLeading {
 			return fmt.Errorf("%w: %s", errNotYet, s)
