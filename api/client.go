@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,7 +38,7 @@ type Client struct {
 	http  *http.Client
 }
 
-var _ kite.Tracker = (*Client)(nil)
+var _ kite.Service = (*Client)(nil)
 
 // NewClient checks the server URL and builds a client.
 func NewClient(o ClientOptions) (*Client, error) {
@@ -55,20 +56,33 @@ func NewClient(o ClientOptions) (*Client, error) {
 	return &Client{base: u, token: o.Token, http: hc}, nil
 }
 
-// Report files a failure through the pipeline-failure webhook. Only
-// pipeline reports travel this way (the watcher's); others are refused.
+// Report files a report. A pipeline failure (scope type pipelinerun)
+// goes through the pipeline-failure webhook, which applies a named run
+// once; any other report through POST /api/v1/issues, which cannot carry
+// a run.
 func (c *Client) Report(ctx context.Context, r kite.Report) (*kite.ReportResult, error) {
-	if r.Scope.ResourceType != "pipelinerun" {
-		return nil, kite.Invalid("scope.resourceType", "Unsupported report", "a remote Kite takes pipeline reports (scope type pipelinerun) through its pipeline-failure webhook")
+	if r.Scope.ResourceType != "pipelinerun" || r.Failure == nil {
+		if r.Run != nil {
+			return nil, kite.Invalid("run", "Unsupported report", "a remote Kite applies runs only to pipeline failures (scope type pipelinerun with a failure)")
+		}
+		var is kite.Issue
+		err := c.do(ctx, http.MethodPost, "/api/v1/issues", nil, r.Actor, createIssueBody{
+			Title: r.Title, Description: r.Description, Severity: string(r.Severity), IssueType: string(r.IssueType),
+			State: string(r.State), Namespace: r.Namespace, Key: r.Key, Labels: r.Labels, Links: linkBodies(r.Links),
+			Scope: scopeBody{ResourceType: r.Scope.ResourceType, ResourceName: r.Scope.ResourceName, ResourceNamespace: r.Scope.ResourceNamespace},
+		}, &is)
+		if err != nil {
+			return nil, err
+		}
+		return &kite.ReportResult{Issue: &is}, nil
 	}
 	b := pipelineFailureBody{
 		PipelineName: r.Scope.ResourceName, Namespace: r.Namespace, Severity: string(r.Severity),
 		Title: r.Title, Description: r.Description, IssueType: string(r.IssueType), Labels: r.Labels,
 	}
-	if f := r.Failure; f != nil {
-		b.FailureReason, b.RunID, b.LogsURL = f.Reason, f.RunID, f.LogURL
-		b.Task, b.Step, b.ExitCode, b.Message = f.Task, f.Step, f.ExitCode, f.Message
-	}
+	f := r.Failure
+	b.FailureReason, b.RunID, b.LogsURL = f.Reason, f.RunID, f.LogURL
+	b.Task, b.Step, b.ExitCode, b.Message = f.Task, f.Step, f.ExitCode, f.Message
 	if b.FailureReason == "" {
 		b.FailureReason = "Failed"
 	}
@@ -77,10 +91,21 @@ func (c *Client) Report(ctx context.Context, r kite.Report) (*kite.ReportResult,
 		Issue   *kite.Issue  `json:"issue"`
 		Outcome kite.Outcome `json:"outcome"`
 	}
-	if err := c.do(ctx, http.MethodPost, "/api/v1/webhooks/pipeline-failure", b, &out); err != nil {
+	if err := c.do(ctx, http.MethodPost, "/api/v1/webhooks/pipeline-failure", nil, r.Actor, b, &out); err != nil {
 		return nil, err
 	}
 	return &kite.ReportResult{Issue: out.Issue, Outcome: out.Outcome}, nil
+}
+
+func linkBodies(ls []kite.Link) []linkBody {
+	if ls == nil {
+		return nil
+	}
+	out := make([]linkBody, len(ls))
+	for i, l := range ls {
+		out[i] = linkBody{Title: l.Title, URL: l.URL}
+	}
+	return out
 }
 
 // ResolveScope resolves a pipeline's issues through the pipeline-success
@@ -91,7 +116,7 @@ func (c *Client) ResolveScope(ctx context.Context, r kite.Resolution) (int, erro
 	}
 	b := pipelineSuccessBody{PipelineName: r.ResourceName, Namespace: r.Namespace, runFields: wireRun(r.Run)}
 	var out resolvedBody
-	if err := c.do(ctx, http.MethodPost, "/api/v1/webhooks/pipeline-success", b, &out); err != nil {
+	if err := c.do(ctx, http.MethodPost, "/api/v1/webhooks/pipeline-success", nil, r.Actor, b, &out); err != nil {
 		return 0, err
 	}
 	return out.Resolved, nil
@@ -104,8 +129,9 @@ func wireRun(r *kite.Run) runFields {
 	return runFields{RunUID: r.ID, CompletedAt: r.CompletedAt.UTC().Format(time.RFC3339Nano)}
 }
 
-// do sends one JSON request and decodes a 2xx reply into out.
-func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+// do sends one JSON request (query may be nil; actor, when set, names the
+// person behind a write) and decodes a 2xx reply into out.
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, actor string, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -114,7 +140,11 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		}
 		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base.String()+path, body)
+	target := c.base.String() + path
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, body)
 	if err != nil {
 		return fmt.Errorf("build request: %w", err)
 	}
@@ -125,6 +155,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
+	if actor != "" && actor != kite.ActorAPI && actor != kite.ActorWebhook && actor != kite.ActorWatcher {
+		req.Header.Set(userHeader, actor)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return &kite.Error{Code: kite.EUNAVAILABLE, Message: "Kite at " + c.base.Host + " did not answer", Err: err}
@@ -133,7 +166,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	if resp.StatusCode >= 300 {
 		return responseError(resp)
 	}
-	if out == nil {
+	if out == nil || resp.StatusCode == http.StatusNoContent {
 		return nil
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(out); err != nil {
@@ -176,3 +209,120 @@ func codeOfStatus(status int) string {
 	}
 	return kite.EINTERNAL
 }
+
+// GetIssue reads one issue.
+func (c *Client) GetIssue(ctx context.Context, id string) (*kite.Issue, error) {
+	var is kite.Issue
+	if err := c.do(ctx, http.MethodGet, issuePath(id), nil, "", nil, &is); err != nil {
+		return nil, err
+	}
+	return &is, nil
+}
+
+// ListIssues is the v1 list: one namespace, filters, a page.
+func (c *Client) ListIssues(ctx context.Context, f kite.IssueFilter) (*kite.IssueList, error) {
+	q := url.Values{}
+	for k, v := range map[string]string{
+		"namespace": f.Namespace, "severity": string(f.Severity), "issueType": string(f.IssueType), "state": string(f.State),
+		"resourceType": f.ResourceType, "resourceName": f.ResourceName, "search": f.Search,
+	} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if f.Limit > 0 {
+		q.Set("limit", strconv.Itoa(f.Limit))
+	}
+	if f.Offset > 0 {
+		q.Set("offset", strconv.Itoa(f.Offset))
+	}
+	var out listBody
+	if err := c.do(ctx, http.MethodGet, "/api/v1/issues", q, "", nil, &out); err != nil {
+		return nil, err
+	}
+	return &kite.IssueList{Issues: out.Data, Total: out.Total}, nil
+}
+
+// UpdateIssue edits the fields u sets.
+func (c *Client) UpdateIssue(ctx context.Context, id string, u kite.IssueUpdate) (*kite.Issue, error) {
+	b := map[string]any{}
+	set := func(k string, ok bool, v any) {
+		if ok {
+			b[k] = v
+		}
+	}
+	set("title", u.Title != nil, u.Title)
+	set("description", u.Description != nil, u.Description)
+	set("severity", u.Severity != nil, u.Severity)
+	set("issueType", u.IssueType != nil, u.IssueType)
+	set("state", u.State != nil, u.State)
+	set("resolvedAt", u.ResolvedAtSet || u.ResolvedAt != nil, u.ResolvedAt)
+	if u.Links != nil {
+		b["links"] = linkBodies(*u.Links)
+	}
+	if u.Scope != nil {
+		b["scope"] = scopeBody{ResourceType: u.Scope.ResourceType, ResourceName: u.Scope.ResourceName, ResourceNamespace: u.Scope.ResourceNamespace}
+	}
+	var is kite.Issue
+	if err := c.do(ctx, http.MethodPut, issuePath(id), nil, u.Actor, b, &is); err != nil {
+		return nil, err
+	}
+	return &is, nil
+}
+
+// DeleteIssue deletes an issue.
+func (c *Client) DeleteIssue(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, issuePath(id), nil, "", nil, nil)
+}
+
+// ResolveIssue resolves one issue in actor's name.
+func (c *Client) ResolveIssue(ctx context.Context, id, actor string) (*kite.Issue, error) {
+	var is kite.Issue
+	if err := c.do(ctx, http.MethodPost, issuePath(id)+"/resolve", nil, actor, nil, &is); err != nil {
+		return nil, err
+	}
+	return &is, nil
+}
+
+// RelateIssues links two issues.
+func (c *Client) RelateIssues(ctx context.Context, sourceID, targetID string) error {
+	return c.do(ctx, http.MethodPost, issuePath(sourceID)+"/related", nil, "", relatedBody{RelatedID: targetID}, nil)
+}
+
+// UnrelateIssues removes the link between two issues.
+func (c *Client) UnrelateIssues(ctx context.Context, a, b string) error {
+	return c.do(ctx, http.MethodDelete, issuePath(a)+"/related/"+url.PathEscape(b), nil, "", nil, nil)
+}
+
+// Timeline is an issue's history, oldest first.
+func (c *Client) Timeline(ctx context.Context, id string) ([]kite.Event, error) {
+	var out dataBody[kite.Event]
+	if err := c.do(ctx, http.MethodGet, issuePath(id)+"/timeline", nil, "", nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Data, nil
+}
+
+// Search answers the query language.
+func (c *Client) Search(ctx context.Context, r kite.SearchRequest) (*kite.SearchResult, error) {
+	q := url.Values{"q": {r.Query}, "highlight": {strconv.FormatBool(r.Highlight)}}
+	if len(r.Namespaces) > 0 {
+		q.Set("namespace", strings.Join(r.Namespaces, ","))
+	}
+	if r.Limit > 0 {
+		q.Set("limit", strconv.Itoa(r.Limit))
+	}
+	if r.Cursor != "" {
+		q.Set("cursor", r.Cursor)
+	}
+	if len(r.Facets) > 0 {
+		q.Set("facets", strings.Join(r.Facets, ","))
+	}
+	var out searchBody
+	if err := c.do(ctx, http.MethodGet, "/api/v1/search", q, "", nil, &out); err != nil {
+		return nil, err
+	}
+	return &kite.SearchResult{Hits: out.Data, Total: out.Total, Facets: out.Facets, NextCursor: out.NextCursor}, nil
+}
+
+func issuePath(id string) string { return "/api/v1/issues/" + url.PathEscape(id) }
