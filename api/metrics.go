@@ -13,6 +13,9 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	webhooks *prometheus.CounterVec
+	// The event stream: clients connected, events written.
+	streams      prometheus.Gauge
+	streamEvents prometheus.Counter
 }
 
 // Webhook outcomes besides the kite.Outcome values of failure hooks.
@@ -38,8 +41,16 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "kite_webhook_events_total",
 			Help: "Webhook events by hook and outcome (created, updated, reopened, stale, resolved, noop, rejected, error).",
 		}, []string{"kind", "outcome"}),
+		streams: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "kite_event_stream_clients",
+			Help: "Clients connected to GET /api/v1/events.",
+		}),
+		streamEvents: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kite_event_stream_events_total",
+			Help: "Events written to event stream clients.",
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.webhooks} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.webhooks, m.streams, m.streamEvents} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("api: registering metrics: %w", err)
 		}

@@ -23,6 +23,7 @@ func (s *server) routes() []route {
 
 		{http.MethodGet, "/api/v1/issues", s.handle(s.listIssues)},
 		{http.MethodGet, "/api/v1/search", s.handle(s.search)},
+		{http.MethodGet, "/api/v1/events", s.handle(s.events)},
 		{http.MethodPost, "/api/v1/issues", s.handle(s.createIssue)},
 		{http.MethodGet, "/api/v1/issues/{id}", s.handle(s.getIssue)},
 		{http.MethodPut, "/api/v1/issues/{id}", s.handle(s.updateIssue)},

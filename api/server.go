@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
@@ -51,6 +52,9 @@ type Options struct {
 	LogsPath   string
 	// CORSOrigin is sent as Access-Control-Allow-Origin. Default "*".
 	CORSOrigin string
+	// Heartbeat is how often an idle event stream sends a comment, so
+	// proxies keep it open and clients notice a dead server. Default 15s.
+	Heartbeat time.Duration
 }
 
 // server holds what the handlers share. It is immutable after New.
@@ -66,6 +70,9 @@ type server struct {
 	clusterURL string
 	logsPath   string
 	corsOrigin string
+	// feed serves /api/v1/events when the service offers one.
+	feed      kite.Streamer
+	heartbeat time.Duration
 }
 
 // New returns the handler serving every Kite route, wrapped in the
@@ -106,6 +113,11 @@ func newServer(o Options) (*server, error) {
 		clusterURL: strings.TrimRight(o.ClusterURL, "/"),
 		logsPath:   o.LogsPath,
 		corsOrigin: o.CORSOrigin,
+		heartbeat:  o.Heartbeat,
+	}
+	s.feed, _ = o.Service.(kite.Streamer)
+	if s.heartbeat <= 0 {
+		s.heartbeat = 15 * time.Second
 	}
 	if s.ping == nil {
 		if p, ok := o.Service.(interface{ Ping(context.Context) error }); ok {

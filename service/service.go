@@ -45,6 +45,7 @@ type Service struct {
 
 	// wake tells the indexer that the store committed.
 	wake     chan struct{}
+	hub      *hub
 	storeRev atomic.Uint64
 	applied  *revWaiter
 	ready    atomic.Bool
@@ -54,7 +55,10 @@ type Service struct {
 	wg     sync.WaitGroup
 }
 
-var _ kite.Service = (*Service)(nil)
+var (
+	_ kite.Service  = (*Service)(nil)
+	_ kite.Streamer = (*Service)(nil)
+)
 
 // Open opens the store and the index in o.Dir and starts the indexer,
 // which first brings the index up to date (rebuilding it if needed) while
@@ -73,12 +77,17 @@ func Open(o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	fm, err := newFeedMetrics(o.Registerer)
+	if err != nil {
+		return nil, err
+	}
 	s := &Service{
 		log:     o.Logger.With("component", "indexer"),
 		now:     o.Now,
 		metrics: m,
 		retain:  o.RetainChanges,
 		wake:    make(chan struct{}, 1),
+		hub:     &hub{subs: map[*subscriber]struct{}{}, wake: make(chan struct{}, 1), metrics: fm},
 	}
 	s.Store, err = store.Open(store.Options{
 		Dir: o.Dir, Logger: o.Logger, Registerer: o.Registerer, LockTimeout: o.LockTimeout, Now: o.Now,
@@ -93,6 +102,7 @@ func Open(o Options) (*Service, error) {
 		return nil, err
 	}
 	s.storeRev.Store(rev)
+	s.hub.pos = rev
 	idx, fresh, err := index.Open(index.Options{Dir: o.Dir, Logger: o.Logger, Registerer: o.Registerer, Reset: o.RebuildIndex})
 	if err != nil {
 		_ = s.Store.Close()
@@ -106,8 +116,9 @@ func Open(o Options) (*Service, error) {
 	s.applied = newRevWaiter(indexRev)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.runIndexer(ctx, fresh && rev > 0)
+	go s.runHub(ctx)
 	return s, nil
 }
 
@@ -119,6 +130,7 @@ func (s *Service) committed(rev uint64) {
 	case s.wake <- struct{}{}:
 	default:
 	}
+	s.hub.notify()
 }
 
 // Close stops the indexer, then closes the index and the store.

@@ -3,7 +3,9 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -45,10 +47,10 @@ func (s *Store) Changes(ctx context.Context, after uint64, max int) ([]Change, u
 		for k, v := c.Seek(u64(after + 1)); k != nil && n < max; k, v = c.Next() {
 			n++
 			last = be64(k)
-			if len(v) != 1+idLen || seen[string(v[1:])] {
+			if len(v) < 1+idLen || seen[string(v[1:1+idLen])] {
 				continue
 			}
-			id := v[1:]
+			id := v[1 : 1+idLen]
 			seen[string(id)] = true
 			is, err := loadIssue(tx, id)
 			if err != nil {
@@ -59,6 +61,58 @@ func (s *Store) Changes(ctx context.Context, after uint64, max int) ([]Change, u
 		return nil
 	})
 	return out, last, err
+}
+
+// Log returns the change log after revision after, up to max entries, in
+// order: each entry with what it did (from the issue's timeline event of
+// that revision) and the issue's current record. An entry whose issue was
+// deleted since is left out: its deletion follows. last is the revision of
+// the last entry read (after itself when there is nothing new).
+func (s *Store) Log(ctx context.Context, after uint64, max int) (changes []kite.IssueChange, last uint64, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, after, err
+	}
+	last = after
+	err = s.view(func(tx *bolt.Tx) error {
+		if be64(tx.Bucket(bucketMeta).Get(keyPruned)) > after {
+			return ErrChangesPruned
+		}
+		events := tx.Bucket(bucketEvents)
+		c := tx.Bucket(bucketChanges).Cursor()
+		n := 0
+		for k, v := c.Seek(u64(after + 1)); k != nil && n < max; k, v = c.Next() {
+			n++
+			last = be64(k)
+			if len(v) < 1+idLen {
+				continue
+			}
+			id := v[1 : 1+idLen]
+			ch := kite.IssueChange{Rev: last, ID: formatID(id)}
+			if v[0] == opDelete {
+				ch.Kind, ch.Namespace = kite.ChangeDeleted, string(v[1+idLen:])
+				changes = append(changes, ch)
+				continue
+			}
+			is, err := loadIssue(tx, id)
+			if err != nil {
+				return err
+			}
+			if is == nil {
+				continue
+			}
+			ch.Kind, ch.Namespace, ch.Issue = kite.ChangeUpdated, is.Namespace, is
+			if raw := events.Get(eventKey(id, last)); raw != nil {
+				var ev kite.Event
+				if err := json.Unmarshal(raw, &ev); err != nil {
+					return fmt.Errorf("decode event: %w", err)
+				}
+				ch.Kind = kite.ChangeOf(ev.Kind)
+			}
+			changes = append(changes, ch)
+		}
+		return nil
+	})
+	return changes, last, err
 }
 
 // PruneChanges deletes the change log up to and including revision upTo.

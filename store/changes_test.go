@@ -95,3 +95,47 @@ func TestScanCountAndGetIssues(t *testing.T) {
 	assert.Equal(t, ids[1], got[1].ID)
 	assert.NotNil(t, got[0].RelatedFrom)
 }
+
+func TestLogSaysWhatEachRevisionDid(t *testing.T) {
+	s := storetest.Open(t)
+	start, err := s.Rev()
+	require.NoError(t, err)
+	created, err := s.Report(ctx, failure("team-a", "build-ui"))
+	require.NoError(t, err)
+	id := created.Issue.ID
+	_, err = s.Report(ctx, failure("team-a", "build-ui"))
+	require.NoError(t, err)
+	_, err = s.ResolveIssue(ctx, id, "alice")
+	require.NoError(t, err)
+	_, err = s.Report(ctx, failure("team-a", "build-ui"))
+	require.NoError(t, err)
+	other, err := s.Report(ctx, failure("team-b", "deploy"))
+	require.NoError(t, err)
+	require.NoError(t, s.DeleteIssue(ctx, other.Issue.ID))
+
+	changes, last, err := s.Log(ctx, start, 100)
+	require.NoError(t, err)
+	var got []string
+	for _, c := range changes {
+		got = append(got, fmt.Sprintf("%s %s", c.Kind, c.Namespace))
+		assert.Greater(t, c.Rev, start)
+		if c.Kind == kite.ChangeDeleted {
+			assert.Nil(t, c.Issue)
+		} else {
+			require.NotNil(t, c.Issue)
+			assert.Equal(t, c.ID, c.Issue.ID)
+		}
+	}
+	// team-b's issue was deleted: its creation is left out, its deletion
+	// still names its namespace.
+	assert.Equal(t, []string{"created team-a", "updated team-a", "resolved team-a", "reopened team-a", "deleted team-b"}, got)
+	assert.Equal(t, changes[len(changes)-1].Rev, last)
+
+	page, mid, err := s.Log(ctx, start, 2)
+	require.NoError(t, err)
+	assert.Len(t, page, 2)
+	rest, end, err := s.Log(ctx, mid, 100)
+	require.NoError(t, err)
+	assert.Len(t, rest, 3, "paging continues where the last page ended")
+	assert.Equal(t, last, end)
+}

@@ -85,7 +85,7 @@ func (t *txn) saveIssue(id []byte, old, is *kite.Issue, ev kite.Event) error {
 	if err := t.addEvent(id, rev, ev); err != nil {
 		return err
 	}
-	return t.logChange(rev, id, opPut)
+	return t.logChange(rev, id, opPut, "")
 }
 
 // deleteIssue removes an issue with everything that hangs off it.
@@ -107,7 +107,7 @@ func (t *txn) deleteIssue(id []byte, is *kite.Issue) error {
 	if err := t.del(bucketIssues, id); err != nil {
 		return err
 	}
-	return t.logChange(t.nextRev(), id, opDelete)
+	return t.logChange(t.nextRev(), id, opDelete, is.Namespace)
 }
 
 func containsKey(es []indexEntry, e indexEntry) bool {

@@ -183,14 +183,19 @@ func (t *txn) del(bucket, k []byte) error {
 }
 
 // Change log operations: the first byte of a change entry, followed by the
-// 16-byte id of the issue the revision touched.
+// 16-byte id of the issue the revision touched and, for a deletion, the
+// issue's namespace (the record is gone; the event stream filters on it).
 const (
 	opPut    byte = 'p'
 	opDelete byte = 'd'
 )
 
-func (t *txn) logChange(rev uint64, id []byte, op byte) error {
-	return t.put(bucketChanges, u64(rev), append([]byte{op}, id...))
+func (t *txn) logChange(rev uint64, id []byte, op byte, ns string) error {
+	v := append([]byte{op}, id...)
+	if op == opDelete {
+		v = append(v, ns...)
+	}
+	return t.put(bucketChanges, u64(rev), v)
 }
 
 func (t *txn) addEvent(id []byte, rev uint64, ev kite.Event) error {

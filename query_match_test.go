@@ -1,0 +1,71 @@
+package kite
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestQueryMatches(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	resolved := now.Add(-time.Hour)
+	is := &Issue{
+		Namespace: "team-a", Title: "Pipeline frontend-on-push failed: task build-container",
+		Description: "The dependency lookup failed for registry.io/org/img:tag", Severity: SeverityMajor,
+		IssueType: IssueTypeBuild, State: StateActive, ReopenCount: 1, Occurrences: 7,
+		Scope:      Scope{ResourceType: "pipelinerun", ResourceName: "frontend-on-push"},
+		DetectedAt: now.Add(-2 * time.Hour), FirstSeen: now.Add(-72 * time.Hour), LastSeen: now.Add(-30 * time.Minute),
+		Labels:  map[string]string{"appstudio.openshift.io/component": "frontend"},
+		Failure: &FailureContext{Reason: "OOMKilled", Task: "build-container", Step: "step-build"},
+	}
+	other := *is
+	other.State, other.ResolvedAt = StateResolved, &resolved
+	cases := []struct {
+		q    string
+		want bool
+	}{
+		{"", true},
+		{"ns:team-a", true},
+		{"ns:team-b", false},
+		{"is:active", true},
+		{"is:resolved", false},
+		{"is:regressed", true},
+		{"severity:>=major", true},
+		{"severity:critical", false},
+		{"type:build", true},
+		{"scope:pipelinerun/frontend-on-push", true},
+		{"scope:frontend-on-push", true},
+		{"scope:other", false},
+		{"label:appstudio.openshift.io/component=frontend", true},
+		{"label:appstudio.openshift.io/component", true},
+		{"label:team", false},
+		{"occurrences:>5", true},
+		{"occurrences:<5", false},
+		{"detected:>24h", true},
+		{"firstSeen:>24h", false},
+		{"resolved:>24h", false},
+		{"depend", true},
+		{"DEPEND", true},
+		{"oomkilled", true},
+		{"registry.io/org/img:tag", true},
+		{`"lookup failed"`, true},
+		{`"failed lookup"`, false},
+		{"dependencies", false}, // no stemming in the stream's filter
+		{"reason:oomkilled", true},
+		{"task:build", true},
+		{"step:deploy", false},
+		{"title:frontend", true},
+		{"-oomkilled", false},
+		{"-is:resolved depend", true},
+	}
+	for _, c := range cases {
+		q, err := ParseQuery(c.q, now)
+		require.NoError(t, err, c.q)
+		assert.Equal(t, c.want, q.Matches(is), c.q)
+	}
+	q, err := ParseQuery("is:resolved resolved:>24h", now)
+	require.NoError(t, err)
+	assert.True(t, q.Matches(&other))
+}
