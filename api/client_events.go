@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -58,7 +59,7 @@ func (c *Client) Subscribe(ctx context.Context, r kite.ChangeRequest) (*kite.Cha
 	go func() {
 		defer close(out)
 		defer func() { _ = resp.Body.Close() }()
-		err := readEvents(resp, func(name string, data []byte) bool {
+		err := ReadEvents(resp.Body, func(name string, data []byte) bool {
 			if name == "resync" {
 				mu.Lock()
 				feedErr = kite.ErrResync
@@ -92,11 +93,11 @@ func (c *Client) Subscribe(ctx context.Context, r kite.ChangeRequest) (*kite.Cha
 	}}, nil
 }
 
-// readEvents parses a Server-Sent Events body, calling fn with each
+// ReadEvents parses a Server-Sent Events body, calling fn with each
 // event's name ("message" when unnamed) and data until fn returns false
-// or the body ends.
-func readEvents(resp *http.Response, fn func(name string, data []byte) bool) error {
-	sc := bufio.NewScanner(resp.Body)
+// or the body ends. data is only valid during the call.
+func ReadEvents(body io.Reader, fn func(name string, data []byte) bool) error {
+	sc := bufio.NewScanner(body)
 	sc.Buffer(make([]byte, 64<<10), 16<<20) // an issue can be large
 	name, data := "", []byte(nil)
 	for sc.Scan() {

@@ -72,6 +72,7 @@ type server struct {
 	corsOrigin string
 	// feed serves /api/v1/events when the service offers one.
 	feed      kite.Streamer
+	frames    *frameCache
 	heartbeat time.Duration
 }
 
@@ -114,6 +115,7 @@ func newServer(o Options) (*server, error) {
 		logsPath:   o.LogsPath,
 		corsOrigin: o.CORSOrigin,
 		heartbeat:  o.Heartbeat,
+		frames:     newFrameCache(),
 	}
 	s.feed, _ = o.Service.(kite.Streamer)
 	if s.heartbeat <= 0 {

@@ -29,6 +29,10 @@ type benchOptions struct {
 	namespaces  int
 	scopes      int
 	timeout     time.Duration
+	// streamClients follow the event stream during a new-failure run
+	// (bench_stream.go); acked is told when each request is answered.
+	streamClients int
+	acked         func(i int)
 }
 
 // workloads kite bench knows, with what each request does.
@@ -67,11 +71,24 @@ func newBenchCmd() *cobra.Command {
 			if o.concurrency < 1 || o.requests < 1 || o.namespaces < 1 || o.scopes < 1 {
 				return usageErrorf("--concurrency, --requests, --namespaces and --scopes must be at least 1")
 			}
+			if o.streamClients > 0 && o.workload != "new-failure" {
+				return usageErrorf("--stream-clients measures new issues: use it with --workload new-failure")
+			}
+			var stream *streamMeter
+			if o.streamClients > 0 {
+				var err error
+				if stream, err = startStreamMeter(cmd.Context(), &o); err != nil {
+					return err
+				}
+			}
 			res, err := runBench(cmd.Context(), o)
 			if err != nil {
 				return err
 			}
 			res.print(cmd.OutOrStdout())
+			if stream != nil {
+				stream.finish(res.count).print(cmd.OutOrStdout())
+			}
 			if n := res.errors.Load(); n > 0 {
 				return fmt.Errorf("%d of %d requests failed (first: %s)", n, res.count, res.firstErr)
 			}
@@ -86,6 +103,7 @@ func newBenchCmd() *cobra.Command {
 	f.IntVar(&o.namespaces, "namespaces", 10, "namespaces the load is spread over (bench-0, bench-1, ...)")
 	f.IntVar(&o.scopes, "scopes", 1000, "pipelines in the fixed set of repeat-failure and success")
 	f.DurationVar(&o.timeout, "timeout", 30*time.Second, "per-request timeout")
+	f.IntVar(&o.streamClients, "stream-clients", 0, "with new-failure: this many event stream clients follow the bench namespaces, and the time from each write's answer to its event at every client is reported")
 	return cmd
 }
 
@@ -129,6 +147,9 @@ func runBench(ctx context.Context, o benchOptions) (*benchResult, error) {
 					t0 := time.Now()
 					err = do(client, req)
 					lat[w] = append(lat[w], time.Since(t0))
+					if err == nil && o.acked != nil {
+						o.acked(i)
+					}
 				}
 				if err != nil {
 					res.errors.Add(1)
@@ -291,12 +312,14 @@ func scrapeRSS(c *http.Client, base string) float64 {
 	return 0
 }
 
-func (r *benchResult) percentile(p float64) time.Duration {
-	if len(r.latencies) == 0 {
+func (r *benchResult) percentile(p float64) time.Duration { return percentile(r.latencies, p) }
+
+// percentile of sorted durations.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
 		return 0
 	}
-	i := int(float64(len(r.latencies)-1) * p)
-	return r.latencies[i]
+	return sorted[int(float64(len(sorted)-1)*p)]
 }
 
 func (r *benchResult) print(w io.Writer) {

@@ -38,3 +38,23 @@ func TestBenchWorkloads(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 5, resolved.Total, "success resolved the fixed set")
 }
+
+// TestBenchStreamClients follows the event stream during a new-failure run
+// and accounts for every event at every client.
+func TestBenchStreamClients(t *testing.T) {
+	st := servicetest.Open(t)
+	h, err := api.New(api.Options{Service: st, Ping: st.Ping})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	noEnv := func(string) (string, bool) { return "", false }
+
+	var out, errb bytes.Buffer
+	code := run([]string{"bench", "--url", srv.URL, "-w", "new-failure", "-n", "100", "-c", "4", "--namespaces", "2", "--stream-clients", "3"}, nil, &out, &errb, noEnv)
+	require.Equal(t, exitOK, code, errb.String())
+	assert.Contains(t, out.String(), "stream       3 clients, 300 of 300 events delivered, 0 streams broke")
+	assert.Contains(t, out.String(), "delivery     p50")
+
+	code = run([]string{"bench", "--url", srv.URL, "-w", "list", "--stream-clients", "3"}, nil, &out, &errb, noEnv)
+	assert.Equal(t, exitUsage, code, "the stream is measured on new issues only")
+}
