@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,7 @@ import (
 // KITE_TEST_MAIN=1 instead of building kite separately.
 func TestMain(m *testing.M) {
 	if os.Getenv("KITE_TEST_MAIN") == "1" {
+		invokedAs = filepath.Base(os.Args[0])
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.LookupEnv))
 	}
 	os.Exit(m.Run())

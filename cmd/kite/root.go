@@ -7,13 +7,16 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/konflux-ci/kite"
 )
 
 // Exit codes, stable for scripts.
 const (
-	exitOK    = 0
-	exitError = 1
-	exitUsage = 2
+	exitOK       = 0
+	exitError    = 1
+	exitUsage    = 2
+	exitNotFound = 3
 )
 
 // lookupEnv reads one environment variable; tests pass their own.
@@ -42,8 +45,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env lookupEnv
 	}
 	fmt.Fprintf(stderr, "kite: %v\n", err)
 	var ue usageError
-	if errors.As(err, &ue) || isCobraUsageError(err) {
+	switch {
+	case errors.As(err, &ue) || isCobraUsageError(err):
 		return exitUsage
+	case kite.ErrorCode(err) == kite.ENOTFOUND:
+		return exitNotFound
 	}
 	return exitError
 }
@@ -70,7 +76,12 @@ release pipelines, dependency updates and cluster incidents. One binary:
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	if invokedAs == pluginName {
+		// Help and completion then speak of "kubectl kite ...".
+		root.Use = pluginName
+		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl kite"}
+	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newServeCmd(env), newWatchCmd(env), newReindexCmd(env), newBenchCmd(), newVersionCmd())
+	root.AddCommand(newServeCmd(env), newWatchCmd(env), newIssuesCmd(env), newConfigCmd(env), newReindexCmd(env), newBenchCmd(), newVersionCmd())
 	return root
 }

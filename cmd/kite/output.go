@@ -1,0 +1,251 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/term"
+	"sigs.k8s.io/yaml"
+
+	"github.com/konflux-ci/kite"
+)
+
+// printer writes command results in the chosen format. Only the data goes
+// to out; notices go to stderr, so pipes get clean JSON, YAML or ids.
+type printer struct {
+	out    io.Writer
+	format string
+	color  bool
+	now    func() time.Time
+}
+
+func newPrinter(out io.Writer, format string, env lookupEnv) *printer {
+	p := &printer{out: out, format: format, now: time.Now}
+	if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		_, noColor := env("NO_COLOR")
+		p.color = !noColor
+	}
+	return p
+}
+
+// data prints a JSON or YAML document.
+func (p *printer) data(v any) error {
+	switch p.format {
+	case "json":
+		enc := json.NewEncoder(p.out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	case "yaml":
+		b, err := yaml.Marshal(v)
+		if err != nil {
+			return err
+		}
+		_, err = p.out.Write(b)
+		return err
+	}
+	return fmt.Errorf("no data format %q", p.format)
+}
+
+// issues prints a list of issues.
+func (p *printer) issues(list []*kite.Issue) error {
+	switch p.format {
+	case "json", "yaml":
+		if list == nil {
+			list = []*kite.Issue{}
+		}
+		return p.data(list)
+	case "name":
+		for _, is := range list {
+			fmt.Fprintln(p.out, is.ID)
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(p.out, 0, 4, 2, ' ', 0)
+	wide := p.format == "wide"
+	if wide {
+		fmt.Fprintln(tw, "ID\tSEVERITY\tSTATE\tNAMESPACE\tTYPE\tSCOPE\tOCCURRENCES\tLAST SEEN\tTITLE")
+	} else {
+		fmt.Fprintln(tw, "ID\tSEVERITY\tSTATE\tNAMESPACE\tOCCURRENCES\tLAST SEEN\tTITLE")
+	}
+	for _, is := range list {
+		// Ids are shown whole: a UUIDv7's leading digits are its creation
+		// time, so no prefix tells issues of the same minute apart.
+		id, title := is.ID, is.Title
+		if !wide {
+			title = truncate(title, 60)
+		}
+		if wide {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", id, p.severity(is.Severity), p.state(is), is.Namespace,
+				is.IssueType, is.Scope.ResourceType+"/"+is.Scope.ResourceName, is.Occurrences, p.age(is.LastSeen), title)
+		} else {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", id, p.severity(is.Severity), p.state(is), is.Namespace,
+				is.Occurrences, p.age(is.LastSeen), title)
+		}
+	}
+	return tw.Flush()
+}
+
+// issue prints one issue: all of it in table formats.
+func (p *printer) issue(is *kite.Issue) error {
+	switch p.format {
+	case "json", "yaml":
+		return p.data(is)
+	case "name":
+		_, err := fmt.Fprintln(p.out, is.ID)
+		return err
+	}
+	tw := tabwriter.NewWriter(p.out, 0, 4, 2, ' ', 0)
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+		}
+	}
+	row("ID", is.ID)
+	row("Title", is.Title)
+	row("Namespace", is.Namespace)
+	row("Severity", p.severity(is.Severity))
+	row("State", p.state(is))
+	row("Type", string(is.IssueType))
+	row("Scope", is.Scope.ResourceType+"/"+is.Scope.ResourceName)
+	row("Occurrences", strconv.FormatInt(is.Occurrences, 10))
+	row("Detected", is.DetectedAt.Format(time.RFC3339))
+	row("Last seen", is.LastSeen.Format(time.RFC3339)+" ("+p.age(is.LastSeen)+" ago)")
+	if is.ResolvedAt != nil {
+		row("Resolved", is.ResolvedAt.Format(time.RFC3339)+" by "+is.ResolvedBy)
+	}
+	if f := is.Failure; f != nil {
+		row("Reason", f.Reason)
+		row("Task", f.Task)
+		row("Step", f.Step)
+		if f.ExitCode != nil {
+			row("Exit code", strconv.Itoa(*f.ExitCode))
+		}
+		row("Logs", f.LogURL)
+	}
+	for _, l := range is.Links {
+		row("Link", l.Title+" "+l.URL)
+	}
+	for k, v := range is.Labels {
+		row("Label", k+"="+v)
+	}
+	for _, r := range is.RelatedFrom {
+		if r.Target != nil {
+			row("Related", r.Target.ID+" "+r.Target.Title)
+		}
+	}
+	for _, r := range is.RelatedTo {
+		if r.Source != nil {
+			row("Related", r.Source.ID+" "+r.Source.Title)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(p.out, "\n%s\n", is.Description)
+	return err
+}
+
+// events prints a timeline.
+func (p *printer) events(evs []kite.Event) error {
+	switch p.format {
+	case "json", "yaml":
+		if evs == nil {
+			evs = []kite.Event{}
+		}
+		return p.data(evs)
+	case "name":
+		for _, e := range evs {
+			fmt.Fprintln(p.out, e.Rev)
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(p.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\tEVENT\tACTOR\tMESSAGE")
+	for _, e := range evs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Time.Format(time.RFC3339), e.Kind, e.Actor, e.Message)
+	}
+	return tw.Flush()
+}
+
+// change prints one change of a --watch: a JSON object per line in json,
+// a line of text otherwise.
+func (p *printer) change(c kite.IssueChange) error {
+	switch p.format {
+	case "json":
+		b, err := json.Marshal(c)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(p.out, "%s\n", b)
+		return err
+	case "yaml":
+		if _, err := fmt.Fprintln(p.out, "---"); err != nil {
+			return err
+		}
+		return p.data(c)
+	case "name":
+		_, err := fmt.Fprintln(p.out, c.ID)
+		return err
+	}
+	if c.Issue == nil {
+		_, err := fmt.Fprintf(p.out, "%-8s %s %s\n", c.Kind, c.ID, c.Namespace)
+		return err
+	}
+	is := c.Issue
+	_, err := fmt.Fprintf(p.out, "%-8s %s %s %s %s %s\n", c.Kind, c.ID, p.severity(is.Severity), p.state(is), is.Namespace, truncate(is.Title, 60))
+	return err
+}
+
+// ANSI colours for severities and states, only on a terminal.
+var severityColor = map[kite.Severity]string{
+	kite.SeverityCritical: "\x1b[1;31m", kite.SeverityMajor: "\x1b[31m", kite.SeverityMinor: "\x1b[33m", kite.SeverityInfo: "\x1b[36m",
+}
+
+func (p *printer) severity(s kite.Severity) string {
+	if !p.color {
+		return string(s)
+	}
+	return severityColor[s] + string(s) + "\x1b[0m"
+}
+
+func (p *printer) state(is *kite.Issue) string {
+	s := string(is.State)
+	if is.State == kite.StateActive && is.ReopenCount > 0 {
+		s = "REGRESSED"
+	}
+	if !p.color {
+		return s
+	}
+	if is.State == kite.StateResolved {
+		return "\x1b[32m" + s + "\x1b[0m"
+	}
+	return "\x1b[1m" + s + "\x1b[0m"
+}
+
+// age is a short duration since t: 45s, 12m, 3h, 5d.
+func (p *printer) age(t time.Time) string {
+	d := p.now().Sub(t)
+	switch {
+	case d < time.Minute:
+		return strconv.Itoa(int(max(d, 0).Seconds())) + "s"
+	case d < time.Hour:
+		return strconv.Itoa(int(d.Minutes())) + "m"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d.Hours())) + "h"
+	}
+	return strconv.Itoa(int(d.Hours()/24)) + "d"
+}
+
+func truncate(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
