@@ -228,19 +228,8 @@ func (p *printer) state(is *kite.Issue) string {
 	return "\x1b[1m" + s + "\x1b[0m"
 }
 
-// age is a short duration since t: 45s, 12m, 3h, 5d.
-func (p *printer) age(t time.Time) string {
-	d := p.now().Sub(t)
-	switch {
-	case d < time.Minute:
-		return strconv.Itoa(int(max(d, 0).Seconds())) + "s"
-	case d < time.Hour:
-		return strconv.Itoa(int(d.Minutes())) + "m"
-	case d < 48*time.Hour:
-		return strconv.Itoa(int(d.Hours())) + "h"
-	}
-	return strconv.Itoa(int(d.Hours()/24)) + "d"
-}
+// age is how long ago t was.
+func (p *printer) age(t time.Time) string { return kite.FormatAge(p.now(), t) }
 
 func truncate(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"log/slog"
+	"os"
+
+	"github.com/muesli/termenv"
+	"github.com/spf13/cobra"
+
+	"github.com/konflux-ci/kite/tui"
+)
+
+func newTUICmd(env lookupEnv) *cobra.Command {
+	o := &clientOptions{env: env}
+	var query, user string
+	cmd := &cobra.Command{
+		Use:   "tui",
+		Short: "Triage issues in an interactive console",
+		Long: `An interactive console over a Kite server, with the client commands'
+settings (--server, KITE_SERVER or kite config; the namespace from -n, the
+kubeconfig context or kite config). The list stays current through the
+server's event stream. Press ? for the keys.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := o.client()
+			if err != nil {
+				return err
+			}
+			ns, err := o.resolveNamespace()
+			if err != nil {
+				return err
+			}
+			out := termenv.NewOutput(os.Stdout)
+			opts := tui.Options{Namespace: ns, Query: query, User: firstOf(user, envValue(env, "USER")),
+				Copy: func(s string) error { out.Copy(s); return nil }}
+			// Errors go to the status line; nothing may print over the screen.
+			slog.SetDefault(slog.New(slog.DiscardHandler))
+			return tui.Run(cmd.Context(), c, opts)
+		},
+	}
+	o.register(cmd)
+	cmd.Flags().StringVarP(&query, "query", "q", "", "the query to start with (docs/search.md)")
+	cmd.Flags().StringVar(&user, "as", "", "who the console's writes are recorded as (default $USER)")
+	return cmd
+}

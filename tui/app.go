@@ -1,0 +1,506 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/konflux-ci/kite"
+)
+
+// Options configure the console. Namespace is required.
+type Options struct {
+	Namespace string
+	// Query is the starting query (default: every issue, newest first).
+	Query string
+	// User is recorded as the actor of the console's writes.
+	User string
+	// Now is the clock for ages; tests fix it.
+	Now func() time.Time
+	// Copy puts text on the clipboard (the terminal's, through OSC 52, in
+	// kite tui).
+	Copy func(string) error
+}
+
+// Model is the root model: it holds the screens' state and routes
+// messages to whichever has the focus.
+type Model struct {
+	ctx     context.Context
+	backend Backend
+	opts    Options
+
+	ns, query string
+	parsed    *kite.Query
+	list      issueList
+	detail    *detailPane
+	prompt    *prompt
+	confirm   []string // ids a delete waits to be confirmed for
+	help      bool
+
+	status    string
+	statusErr bool
+	conn      string // connected, connecting, reconnecting in Ns
+	seq, gen  int
+	lastRev   uint64
+	backoff   time.Duration
+	feed      *kite.ChangeFeed
+
+	feedCancel    context.CancelFunc
+	width, height int
+
+	keys       listKeys
+	detailKeys detailKeys
+	promptKeys promptKeys
+}
+
+// New builds the console; ctx bounds every request it makes.
+func New(ctx context.Context, b Backend, o Options) *Model {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	m := &Model{ctx: ctx, backend: b, opts: o, ns: o.Namespace, query: o.Query, list: newIssueList(),
+		keys: newListKeys(), detailKeys: newDetailKeys(), promptKeys: newPromptKeys(), width: 80, height: 24, backoff: time.Second}
+	m.parsed, _ = kite.ParseQuery(o.Query, o.Now())
+	if m.parsed == nil {
+		m.parsed = &kite.Query{}
+	}
+	m.layout()
+	return m
+}
+
+// Init loads the first page and starts the feed.
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(m.loadPage(true), m.subscribe(0))
+}
+
+// Update routes a message.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.layout()
+		return m, nil
+	case tea.KeyMsg:
+		return m, m.key(msg)
+	}
+	return m, m.result(msg)
+}
+
+// key sends a key to the focused screen: a pending confirmation, the help
+// overlay, a prompt, the detail pane, else the list.
+func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
+	if msg.Type != tea.KeyRunes || m.prompt == nil {
+		m.setStatus("", false)
+	}
+	switch {
+	case m.confirm != nil:
+		ids := m.confirm
+		m.confirm = nil
+		if msg.String() == "y" {
+			return m.act("delete", ids)
+		}
+		m.setStatus("delete cancelled", false)
+		return nil
+	case m.help:
+		m.help = false
+		return nil
+	case m.prompt != nil:
+		return m.promptKey(msg)
+	case m.detail != nil:
+		return m.detailKey(msg)
+	}
+	return m.listKey(msg)
+}
+
+func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		m.stop()
+		return tea.Quit
+	case key.Matches(msg, k.Up):
+		m.list.move(-1)
+	case key.Matches(msg, k.Down):
+		m.list.move(1)
+	case key.Matches(msg, k.PageUp):
+		m.list.move(-m.list.height)
+	case key.Matches(msg, k.PageDown):
+		m.list.move(m.list.height)
+	case key.Matches(msg, k.Top):
+		m.list.moveTo(0)
+	case key.Matches(msg, k.Bottom):
+		m.list.moveTo(len(m.list.rows) - 1)
+	case key.Matches(msg, k.Open):
+		if cur := m.list.current(); cur != nil {
+			m.detail = newDetailPane(cur.ID, m.width, m.detailHeight())
+			m.layout()
+			m.detail.fill(m.opts.Now())
+			return m.loadDetail(cur.ID)
+		}
+	case key.Matches(msg, k.Search):
+		m.prompt = newPrompt(promptQuery, m.query, m.width)
+	case key.Matches(msg, k.Namespace):
+		m.prompt = newPrompt(promptNamespace, "", m.width)
+		m.prompt.input.Placeholder = m.ns
+	case key.Matches(msg, k.Palette):
+		m.prompt = newPrompt(promptCommand, "", m.width)
+	case key.Matches(msg, k.Select):
+		m.list.toggle()
+		m.list.move(1)
+	case key.Matches(msg, k.Resolve):
+		return m.run("resolve")
+	case key.Matches(msg, k.Reopen):
+		return m.run("reopen")
+	case key.Matches(msg, k.Delete):
+		return m.run("delete")
+	case key.Matches(msg, k.CopyID):
+		return m.copyID()
+	case key.Matches(msg, k.Refresh):
+		return m.loadPage(true)
+	case key.Matches(msg, k.Help):
+		m.help = true
+	}
+	if m.list.wantsMore() {
+		return m.loadPage(false)
+	}
+	return nil
+}
+
+func (m *Model) detailKey(msg tea.KeyMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, m.detailKeys.Back):
+		m.detail = nil
+		m.layout()
+		return nil
+	case key.Matches(msg, m.keys.Quit):
+		m.stop()
+		return tea.Quit
+	case key.Matches(msg, m.keys.Resolve), key.Matches(msg, m.keys.Reopen), key.Matches(msg, m.keys.Delete),
+		key.Matches(msg, m.keys.CopyID), key.Matches(msg, m.keys.Help):
+		return m.listKey(msg)
+	}
+	var cmd tea.Cmd
+	m.detail.view, cmd = m.detail.view.Update(msg)
+	return cmd
+}
+
+func (m *Model) promptKey(msg tea.KeyMsg) tea.Cmd {
+	p := m.prompt
+	switch {
+	case key.Matches(msg, m.promptKeys.Cancel):
+		m.prompt = nil
+		return nil
+	case key.Matches(msg, m.promptKeys.Accept):
+		return m.accept(p.kind, strings.TrimSpace(p.input.Value()))
+	}
+	var cmd tea.Cmd
+	p.input, cmd = p.input.Update(msg)
+	p.err = ""
+	return cmd
+}
+
+// accept applies a prompt's answer. A bad query stays in the bar with the
+// parser's error under it.
+func (m *Model) accept(kind promptKind, v string) tea.Cmd {
+	switch kind {
+	case promptQuery:
+		q, err := kite.ParseQuery(v, m.opts.Now())
+		if err != nil {
+			m.prompt.err = kite.ErrorDetails(err)
+			return nil
+		}
+		m.prompt = nil
+		m.query, m.parsed = v, q
+		m.detail = nil
+		m.layout()
+		return m.loadPage(true)
+	case promptNamespace:
+		if err := kite.CheckName("namespace", v); err != nil || v == "" {
+			m.prompt.err = "not a namespace name"
+			return nil
+		}
+		m.prompt = nil
+		m.ns = v
+		m.list = newIssueList()
+		m.detail = nil
+		m.layout()
+		return tea.Batch(m.loadPage(true), m.subscribe(0))
+	}
+	m.prompt = nil
+	return m.command(v)
+}
+
+// command runs a palette command.
+func (m *Model) command(line string) tea.Cmd {
+	name, arg, _ := strings.Cut(line, " ")
+	arg = strings.TrimSpace(arg)
+	switch name {
+	case "q", "quit":
+		m.stop()
+		return tea.Quit
+	case "resolve", "reopen", "delete":
+		return m.run(name)
+	case "refresh", "reload":
+		return m.loadPage(true)
+	case "help":
+		m.help = true
+		return nil
+	case "ns", "namespace":
+		m.prompt = newPrompt(promptNamespace, arg, m.width)
+		return m.accept(promptNamespace, arg)
+	case "query", "search":
+		m.prompt = newPrompt(promptQuery, arg, m.width)
+		return m.accept(promptQuery, arg)
+	}
+	m.setStatus(fmt.Sprintf("unknown command %q: resolve, reopen, delete, refresh, ns NAME, query Q, help, quit", name), true)
+	return nil
+}
+
+// run starts an action on the selection (or the current issue); delete
+// asks first.
+func (m *Model) run(verb string) tea.Cmd {
+	ids := m.list.targets()
+	if m.detail != nil {
+		ids = []string{m.detail.id}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if verb == "delete" {
+		m.confirm = ids
+		return nil
+	}
+	m.setStatus(fmt.Sprintf("%s %d issue(s)…", verb, len(ids)), false)
+	return m.act(verb, ids)
+}
+
+func (m *Model) copyID() tea.Cmd {
+	id := ""
+	if m.detail != nil {
+		id = m.detail.id
+	} else if cur := m.list.current(); cur != nil {
+		id = cur.ID
+	}
+	if id == "" || m.opts.Copy == nil {
+		return nil
+	}
+	if err := m.opts.Copy(id); err != nil {
+		m.setStatus("copy: "+err.Error(), true)
+		return nil
+	}
+	m.setStatus("copied "+id, false)
+	return nil
+}
+
+// result takes a command's answer into the state.
+func (m *Model) result(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case pageMsg:
+		if msg.seq != m.seq {
+			return nil // an answer to a query since replaced
+		}
+		m.list.loading = false
+		if msg.err != nil {
+			m.setStatus(kite.ErrorMessage(msg.err)+": "+kite.ErrorDetails(msg.err), true)
+			return nil
+		}
+		if msg.first {
+			m.list.reset(msg.res)
+		} else {
+			m.list.extend(msg.res)
+		}
+		if m.list.wantsMore() {
+			return m.loadPage(false)
+		}
+	case detailMsg:
+		if m.detail != nil && m.detail.id == msg.id {
+			m.detail.issue, m.detail.timeline, m.detail.err = msg.issue, msg.timeline, msg.err
+			m.detail.fill(m.opts.Now())
+		}
+	case actionMsg:
+		for _, is := range msg.issues {
+			m.list.apply(kite.IssueChange{Kind: kite.ChangeUpdated, ID: is.ID, Namespace: is.Namespace, Issue: is}, m.parsed)
+		}
+		for _, id := range msg.deleted {
+			m.list.apply(kite.IssueChange{Kind: kite.ChangeDeleted, ID: id}, m.parsed)
+			if m.detail != nil && m.detail.id == id {
+				m.detail = nil
+				m.layout()
+			}
+		}
+		n := len(msg.issues) + len(msg.deleted)
+		if msg.err != nil {
+			m.setStatus(fmt.Sprintf("%s: %d done, then: %s", msg.verb, n, kite.ErrorMessage(msg.err)), true)
+		} else {
+			m.list.selected = map[string]bool{}
+			m.setStatus(fmt.Sprintf("%s %d issue(s)", pastTense[msg.verb], n), false)
+		}
+		if m.detail != nil {
+			return m.loadDetail(m.detail.id)
+		}
+	case feedMsg:
+		if msg.gen != m.gen {
+			return nil
+		}
+		if msg.err != nil {
+			return m.reconnect(msg.err)
+		}
+		m.feed, m.conn, m.backoff = msg.feed, "live", time.Second
+		return next(msg.gen, msg.feed)
+	case changeMsg:
+		if msg.gen != m.gen {
+			return nil
+		}
+		m.lastRev = msg.c.Rev
+		m.list.apply(msg.c, m.parsed)
+		if m.detail != nil && m.detail.id == msg.c.ID && msg.c.Issue != nil {
+			m.detail.issue = msg.c.Issue
+			m.detail.fill(m.opts.Now())
+		}
+		return next(msg.gen, m.feed)
+	case feedEndMsg:
+		if msg.gen != m.gen || m.ctx.Err() != nil {
+			return nil
+		}
+		if isResync(msg.err) {
+			m.setStatus("changes were missed: reloaded", false)
+			return tea.Batch(m.loadPage(true), m.subscribe(0))
+		}
+		return m.reconnect(msg.err)
+	case retryMsg:
+		if msg.gen == m.gen {
+			return m.subscribe(m.lastRev)
+		}
+	case statusMsg:
+		m.setStatus(string(msg), false)
+	}
+	return nil
+}
+
+var pastTense = map[string]string{"resolve": "resolved", "reopen": "reopened", "delete": "deleted"}
+
+// reconnect waits, longer each time (to 30 s), and subscribes again from
+// the last change seen.
+func (m *Model) reconnect(err error) tea.Cmd {
+	d := m.backoff
+	m.backoff = min(2*m.backoff, 30*time.Second)
+	m.conn = fmt.Sprintf("offline (%s), retrying in %s", kite.ErrorMessage(err), d)
+	return retryAfter(m.gen, d)
+}
+
+func (m *Model) stop() {
+	if m.feedCancel != nil {
+		m.feedCancel()
+	}
+}
+
+func (m *Model) setStatus(s string, isErr bool) { m.status, m.statusErr = s, isErr }
+
+// Layout: a header line, a facet line, the list (and the detail pane below
+// it when open), a prompt line when one is open, the status line.
+const chrome = 3
+
+func (m *Model) detailHeight() int { return max((m.height-chrome)*3/5, 3) }
+
+func (m *Model) layout() {
+	listHeight := m.height - chrome - 1 // the list's own header row
+	if m.prompt != nil {
+		listHeight--
+	}
+	if m.detail != nil {
+		dh := m.detailHeight()
+		listHeight -= dh + 1 // the pane's top border
+		m.detail.setSize(m.width, dh)
+	}
+	m.list.height, m.list.width = max(listHeight, 1), m.width
+	m.list.scroll()
+}
+
+// View renders the screen.
+func (m *Model) View() string {
+	m.layout()
+	if m.help {
+		return m.helpView()
+	}
+	var b strings.Builder
+	title := fmt.Sprintf("kite · %s · %d issue(s)", m.ns, m.list.total)
+	if m.query != "" {
+		title += " · " + m.query
+	}
+	b.WriteString(styleHeader.Render(cut(title, m.width)) + "\n")
+	b.WriteString(styleDim.Render(cut(m.list.facetLine(), m.width)) + "\n")
+	b.WriteString(m.list.view(m.opts.Now()))
+	if m.detail != nil {
+		b.WriteString("\n" + styleBorder.Width(m.width).Render(m.detail.view.View()))
+	}
+	b.WriteString("\n")
+	if m.prompt != nil {
+		b.WriteString(m.prompt.view() + "\n")
+	}
+	b.WriteString(m.statusLine())
+	return b.String()
+}
+
+func (m *Model) statusLine() string {
+	right := styleLive.Render("● " + m.conn)
+	if m.conn != "live" {
+		right = styleDim.Render("○ " + m.conn)
+	}
+	left := m.status
+	switch {
+	case m.confirm != nil:
+		left = fmt.Sprintf("delete %d issue(s)? y/n", len(m.confirm))
+	case left == "":
+		left = styleDim.Render("? help · / query · enter open · q quit")
+	case m.statusErr:
+		left = styleError.Render(left)
+	}
+	gap := m.width - lipgloss.Width(left) - lipgloss.Width(right)
+	if gap < 1 {
+		return cut(left, m.width)
+	}
+	return left + strings.Repeat(" ", gap) + right
+}
+
+// helpView is generated from the live key maps.
+func (m *Model) helpView() string {
+	var b strings.Builder
+	// Two columns, so that every key fits an 80×24 terminal.
+	section := func(name string, bs []key.Binding) {
+		b.WriteString(styleHeader.Render(name) + "\n")
+		half := (len(bs) + 1) / 2
+		for i := range half {
+			h := bs[i].Help()
+			line := fmt.Sprintf("  %-6s %-26s", h.Key, h.Desc)
+			if j := i + half; j < len(bs) {
+				h := bs[j].Help()
+				line += fmt.Sprintf("  %-6s %s", h.Key, h.Desc)
+			}
+			b.WriteString(strings.TrimRight(line, " ") + "\n")
+		}
+	}
+	section("List", m.keys.bindings())
+	section("Details", m.detailKeys.bindings())
+	section("Query, namespace, command", m.promptKeys.bindings())
+	b.WriteString(styleDim.Render("any key closes this"))
+	return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, styleOverlay.Render(b.String()))
+}
+
+// Run runs the console on the terminal until the user quits.
+func Run(ctx context.Context, b Backend, o Options, popts ...tea.ProgramOption) error {
+	m := New(ctx, b, o)
+	_, err := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}, popts...)...).Run()
+	m.stop()
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("kite tui: %w", err)
+	}
+	return nil
+}
+
+// Current is the issue under the cursor, nil when the list is empty.
+func (m *Model) Current() *kite.Issue { return m.list.current() }

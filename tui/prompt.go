@@ -1,0 +1,42 @@
+package tui
+
+import (
+	"github.com/charmbracelet/bubbles/textinput"
+)
+
+// promptKind says what a prompt's answer is for.
+type promptKind int
+
+const (
+	promptQuery promptKind = iota
+	promptNamespace
+	promptCommand
+)
+
+// prompt is the one-line input at the bottom: the query bar (/), the
+// namespace switch (n) and the command palette (:).
+type prompt struct {
+	kind  promptKind
+	input textinput.Model
+	// err is the server's or parser's objection to the last answer,
+	// shown inline until the input changes.
+	err string
+}
+
+func newPrompt(kind promptKind, value string, width int) *prompt {
+	in := textinput.New()
+	in.Prompt = map[promptKind]string{promptQuery: "/", promptNamespace: "namespace: ", promptCommand: ":"}[kind]
+	in.SetValue(value)
+	in.CursorEnd()
+	in.Width = max(width-len(in.Prompt)-2, 10)
+	in.Focus()
+	return &prompt{kind: kind, input: in}
+}
+
+func (p *prompt) view() string {
+	v := p.input.View()
+	if p.err != "" {
+		v += "\n" + styleError.Render(p.err)
+	}
+	return v
+}
