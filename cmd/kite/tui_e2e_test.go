@@ -1,0 +1,118 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestTUIEndToEndInTmux runs the real binary's kite tui in a tmux terminal
+// against a real kite serve with demo data: it types a query, resolves the
+// issue found, and checks the screen and the server.
+func TestTUIEndToEndInTmux(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed (.ci/run installs it): the console's end-to-end test needs a real terminal")
+	}
+	srv := startServer(t, t.TempDir(), "--demo")
+	waitHTTP(t, srv.url("/api/v1/search?namespace=team-a&q=is:active"))
+
+	sock := fmt.Sprintf("kite-e2e-%d", os.Getpid())
+	tmux := func(args ...string) (string, error) {
+		out, err := exec.Command("tmux", append([]string{"-L", sock}, args...)...).CombinedOutput()
+		return string(out), err
+	}
+	home := t.TempDir()
+	console := fmt.Sprintf("env KITE_TEST_MAIN=1 HOME=%s XDG_CONFIG_HOME=%s/.config NO_COLOR=1 TERM=xterm-256color %s tui --server %s -n team-a --as e2e",
+		home, home, os.Args[0], srv.url(""))
+	_, err := tmux("new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", console)
+	require.NoError(t, err)
+	t.Cleanup(func() { _, _ = tmux("kill-server") })
+
+	screen := func() string {
+		out, _ := tmux("capture-pane", "-p", "-t", "e2e")
+		return out
+	}
+	waitScreen := func(want string) string {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) {
+			if s := screen(); strings.Contains(s, want) {
+				return s
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("%q not on the screen within 20s:\n%s", want, screen())
+		return ""
+	}
+	keys := func(ks ...string) {
+		t.Helper()
+		_, err := tmux(append([]string{"send-keys", "-t", "e2e"}, ks...)...)
+		require.NoError(t, err)
+	}
+
+	first := waitScreen("live")
+	assert.Contains(t, first, "kite · team-a")
+	assert.Contains(t, first, "e2e-nightly")
+
+	keys("/")
+	waitScreen("/")
+	keys("-l", "is:active PipelineRunTimeout")
+	keys("Enter")
+	found := waitScreen("1 issue(s)")
+	assert.Contains(t, found, "e2e-nightly")
+	assert.NotContains(t, found, "backend")
+
+	keys("r")
+	after := waitScreen("resolved 1 issue(s)")
+	assert.Contains(t, after, "0 issue(s)", "resolved, it no longer matches is:active")
+
+	// The server has it resolved, by the console's user.
+	resp, err := http.Get(srv.url("/api/v1/issues?namespace=team-a&resourceName=e2e-nightly"))
+	require.NoError(t, err)
+	var page struct {
+		Data []struct {
+			State      string `json:"state"`
+			ResolvedBy string `json:"resolvedBy"`
+		} `json:"data"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&page))
+	_ = resp.Body.Close()
+	require.Len(t, page.Data, 1)
+	assert.Equal(t, "RESOLVED", page.Data[0].State)
+	assert.Equal(t, "e2e", page.Data[0].ResolvedBy)
+
+	keys("q")
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := tmux("has-session", "-t", "e2e"); err != nil {
+			return // the console quit and its session ended
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("the console did not quit on q:\n%s", screen())
+}
+
+// waitHTTP waits until url answers 200 (the search index is ready).
+func waitHTTP(t *testing.T, url string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url)
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s did not answer 200 within 30s", url)
+}
