@@ -502,5 +502,17 @@ func Run(ctx context.Context, b Backend, o Options, popts ...tea.ProgramOption) 
 	return nil
 }
 
+// FirstPage is the command that loads the first page of the current
+// query (what Init starts with, beside the feed).
+func (m *Model) FirstPage() tea.Cmd { return m.loadPage(true) }
+
+// NextPage loads the page after the loaded rows, nil when there is none.
+func (m *Model) NextPage() tea.Cmd {
+	if m.list.next == "" {
+		return nil
+	}
+	return m.loadPage(false)
+}
+
 // Current is the issue under the cursor, nil when the list is empty.
 func (m *Model) Current() *kite.Issue { return m.list.current() }

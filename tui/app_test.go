@@ -25,7 +25,9 @@ import (
 // Golden files are rendered without colour, at a fixed size and time.
 func TestMain(m *testing.M) {
 	lipgloss.SetColorProfile(termenv.Ascii)
-	os.Exit(m.Run())
+	code := m.Run()
+	benchCleanup()
+	os.Exit(code)
 }
 
 var (
