@@ -36,6 +36,10 @@ type Model struct {
 
 	ns, query string
 	parsed    *kite.Query
+	// pending is a query sent to the server and not yet answered: it
+	// becomes the query when its first page comes back, or returns to
+	// the query bar with the server's objection.
+	pending *string
 	list      issueList
 	detail    *detailPane
 	prompt    *prompt
@@ -209,13 +213,9 @@ func (m *Model) promptKey(msg tea.KeyMsg) tea.Cmd {
 func (m *Model) accept(kind promptKind, v string) tea.Cmd {
 	switch kind {
 	case promptQuery:
-		q, err := kite.ParseQuery(v, m.opts.Now())
-		if err != nil {
-			m.prompt.err = kite.ErrorDetails(err)
-			return nil
-		}
+		// The server judges the query: its error comes back inline.
 		m.prompt = nil
-		m.query, m.parsed = v, q
+		m.pending = &v
 		m.detail = nil
 		m.layout()
 		return m.loadPage(true)
@@ -305,9 +305,23 @@ func (m *Model) result(msg tea.Msg) tea.Cmd {
 			return nil // an answer to a query since replaced
 		}
 		m.list.loading = false
+		if msg.err != nil && msg.first && m.pending != nil && kite.ErrorCode(msg.err) == kite.EINVALID {
+			m.prompt = newPrompt(promptQuery, *m.pending, m.width)
+			m.prompt.err = kite.ErrorDetails(msg.err)
+			m.pending = nil
+			return nil
+		}
 		if msg.err != nil {
+			m.pending = nil
 			m.setStatus(kite.ErrorMessage(msg.err)+": "+kite.ErrorDetails(msg.err), true)
 			return nil
+		}
+		if msg.first && m.pending != nil {
+			m.query = *m.pending
+			m.pending = nil
+			if q, err := kite.ParseQuery(m.query, m.opts.Now()); err == nil {
+				m.parsed = q
+			}
 		}
 		if msg.first {
 			m.list.reset(msg.res)

@@ -159,7 +159,7 @@ func TestHelpOverlayGolden(t *testing.T) {
 	teatest.RequireEqualOutput(t, []byte(final(t, tm).View()))
 }
 
-func TestQueryBarShowsTheParsersError(t *testing.T) {
+func TestQueryBarShowsTheServersError(t *testing.T) {
 	tm := start(t, seeded(t), tui.Options{})
 	waitFor(t, tm, "live")
 	keys(tm, "/")

@@ -59,7 +59,11 @@ func (m *Model) loadPage(first bool) tea.Cmd {
 		m.seq++
 	}
 	seq, b, ctx := m.seq, m.backend, m.ctx
-	req := kite.SearchRequest{Query: m.query, Namespaces: []string{m.ns}, Limit: pageSize}
+	query := m.query
+	if first && m.pending != nil {
+		query = *m.pending
+	}
+	req := kite.SearchRequest{Query: query, Namespaces: []string{m.ns}, Limit: pageSize}
 	if first {
 		req.Facets = []string{kite.FieldSeverity, kite.FieldState}
 	} else {
