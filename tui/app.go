@@ -40,11 +40,11 @@ type Model struct {
 	// becomes the query when its first page comes back, or returns to
 	// the query bar with the server's objection.
 	pending *string
-	list      issueList
-	detail    *detailPane
-	prompt    *prompt
-	confirm   []string // ids a delete waits to be confirmed for
-	help      bool
+	list    issueList
+	detail  *detailPane
+	prompt  *prompt
+	confirm []string // ids a delete waits to be confirmed for
+	help    bool
 
 	status    string
 	statusErr bool
