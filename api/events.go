@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,16 +66,25 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) error {
 	flush := time.NewTimer(time.Hour)
 	flush.Stop()
 	pending := false
+	// A buffer larger than the server's own 4 KB, so that a batch goes out
+	// in one write rather than one per few events.
+	bw := bufio.NewWriterSize(w, 64<<10)
+	send := func() error {
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
 	for {
 		select {
 		case c, ok := <-feed.C:
 			if !ok {
 				if err := feed.Err(); errors.Is(err, kite.ErrResync) {
-					_, _ = fmt.Fprintf(w, "event: resync\ndata: {\"error\":%q}\n\n", kite.ErrorMessage(err))
+					_, _ = fmt.Fprintf(bw, "event: resync\ndata: {\"error\":%q}\n\n", kite.ErrorMessage(err))
 				} else if err != nil && r.Context().Err() == nil {
 					s.log.ErrorContext(r.Context(), "event stream", "err", err)
 				}
-				_ = rc.Flush()
+				_ = send()
 				return nil
 			}
 			frame, err := s.frames.frame(c)
@@ -82,7 +92,7 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) error {
 				s.log.ErrorContext(r.Context(), "event stream", "err", err)
 				return nil // the stream has begun: no error reply is possible
 			}
-			if _, err := w.Write(frame); err != nil {
+			if _, err := bw.Write(frame); err != nil {
 				return nil // the client went away
 			}
 			s.metrics.streamEvents.Inc()
@@ -92,14 +102,14 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) error {
 			}
 		case <-flush.C:
 			pending = false
-			if rc.Flush() != nil {
+			if send() != nil {
 				return nil
 			}
 		case <-beat.C:
-			if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil {
+			if _, err := fmt.Fprint(bw, ": heartbeat\n\n"); err != nil {
 				return nil
 			}
-			if rc.Flush() != nil {
+			if send() != nil {
 				return nil
 			}
 		}
