@@ -28,36 +28,60 @@ var ErrChangesPruned = errors.New("the change log was pruned past the requested 
 // keyPruned in meta is the highest revision pruned from the change log.
 var keyPruned = []byte("pruned")
 
-// Changes returns the issues changed after revision after, up to max log
-// entries, each issue once with its current record, and the revision of
-// the last entry read (after itself when there is nothing new).
-func (s *Store) Changes(ctx context.Context, after uint64, max int) ([]Change, uint64, error) {
+// logEntry is one change log entry: what was done (opPut, opDelete) to
+// which issue, and for a deletion the issue's namespace.
+type logEntry struct {
+	rev uint64
+	op  byte
+	id  []byte
+	ns  string
+}
+
+// readLog reads the change log after revision after, at most max entries,
+// in one read transaction, calling fn with each; it returns the revision
+// of the last entry read (after itself when there is nothing new).
+func (s *Store) readLog(ctx context.Context, after uint64, max int, fn func(tx *bolt.Tx, e logEntry) error) (uint64, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, after, err
+		return after, err
 	}
-	var out []Change
 	last := after
 	err := s.view(func(tx *bolt.Tx) error {
 		if be64(tx.Bucket(bucketMeta).Get(keyPruned)) > after {
 			return ErrChangesPruned
 		}
-		seen := map[string]bool{}
 		c := tx.Bucket(bucketChanges).Cursor()
 		n := 0
 		for k, v := c.Seek(u64(after + 1)); k != nil && n < max; k, v = c.Next() {
 			n++
 			last = be64(k)
-			if len(v) < 1+idLen || seen[string(v[1:1+idLen])] {
+			if len(v) < 1+idLen {
 				continue
 			}
-			id := v[1 : 1+idLen]
-			seen[string(id)] = true
-			is, err := loadIssue(tx, id)
-			if err != nil {
+			if err := fn(tx, logEntry{rev: last, op: v[0], id: v[1 : 1+idLen], ns: string(v[1+idLen:])}); err != nil {
 				return err
 			}
-			out = append(out, Change{Rev: last, ID: formatID(id), Issue: is})
 		}
+		return nil
+	})
+	return last, err
+}
+
+// Changes returns the issues changed after revision after, up to max log
+// entries, each issue once with its current record, and the revision of
+// the last entry read (after itself when there is nothing new).
+func (s *Store) Changes(ctx context.Context, after uint64, max int) ([]Change, uint64, error) {
+	var out []Change
+	seen := map[string]bool{}
+	last, err := s.readLog(ctx, after, max, func(tx *bolt.Tx, e logEntry) error {
+		if seen[string(e.id)] {
+			return nil
+		}
+		seen[string(e.id)] = true
+		is, err := loadIssue(tx, e.id)
+		if err != nil {
+			return err
+		}
+		out = append(out, Change{Rev: e.rev, ID: formatID(e.id), Issue: is})
 		return nil
 	})
 	return out, last, err
@@ -69,47 +93,26 @@ func (s *Store) Changes(ctx context.Context, after uint64, max int) ([]Change, u
 // deleted since is left out: its deletion follows. last is the revision of
 // the last entry read (after itself when there is nothing new).
 func (s *Store) Log(ctx context.Context, after uint64, max int) (changes []kite.IssueChange, last uint64, err error) {
-	if err := ctx.Err(); err != nil {
-		return nil, after, err
-	}
-	last = after
-	err = s.view(func(tx *bolt.Tx) error {
-		if be64(tx.Bucket(bucketMeta).Get(keyPruned)) > after {
-			return ErrChangesPruned
-		}
-		events := tx.Bucket(bucketEvents)
-		c := tx.Bucket(bucketChanges).Cursor()
-		n := 0
-		for k, v := c.Seek(u64(after + 1)); k != nil && n < max; k, v = c.Next() {
-			n++
-			last = be64(k)
-			if len(v) < 1+idLen {
-				continue
-			}
-			id := v[1 : 1+idLen]
-			ch := kite.IssueChange{Rev: last, ID: formatID(id)}
-			if v[0] == opDelete {
-				ch.Kind, ch.Namespace = kite.ChangeDeleted, string(v[1+idLen:])
-				changes = append(changes, ch)
-				continue
-			}
-			is, err := loadIssue(tx, id)
-			if err != nil {
-				return err
-			}
-			if is == nil {
-				continue
-			}
-			ch.Kind, ch.Namespace, ch.Issue = kite.ChangeUpdated, is.Namespace, is
-			if raw := events.Get(eventKey(id, last)); raw != nil {
-				var ev kite.Event
-				if err := json.Unmarshal(raw, &ev); err != nil {
-					return fmt.Errorf("decode event: %w", err)
-				}
-				ch.Kind = kite.ChangeOf(ev.Kind)
-			}
+	last, err = s.readLog(ctx, after, max, func(tx *bolt.Tx, e logEntry) error {
+		ch := kite.IssueChange{Rev: e.rev, ID: formatID(e.id)}
+		if e.op == opDelete {
+			ch.Kind, ch.Namespace = kite.ChangeDeleted, e.ns
 			changes = append(changes, ch)
+			return nil
 		}
+		is, err := loadIssue(tx, e.id)
+		if err != nil || is == nil {
+			return err
+		}
+		ch.Kind, ch.Namespace, ch.Issue = kite.ChangeUpdated, is.Namespace, is
+		if raw := tx.Bucket(bucketEvents).Get(eventKey(e.id, e.rev)); raw != nil {
+			var ev kite.Event
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				return fmt.Errorf("decode event: %w", err)
+			}
+			ch.Kind = kite.ChangeOf(ev.Kind)
+		}
+		changes = append(changes, ch)
 		return nil
 	})
 	return changes, last, err

@@ -382,38 +382,32 @@ func (c *issueCmds) deleteCmd() *cobra.Command {
 }
 
 func (c *issueCmds) relateCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "relate ID OTHER-ID",
-		Short: "Mark two issues as related",
-		Args:  cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := c.session(cmd)
-			if err != nil {
-				return err
-			}
-			if err := s.client.RelateIssues(cmd.Context(), args[0], args[1]); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "%s and %s are related\n", args[0], args[1])
-			return nil
-		},
-	}
+	return c.pairCmd("relate", "Mark two issues as related", "are related", func(cl *api.Client) func(context.Context, string, string) error {
+		return cl.RelateIssues
+	})
 }
 
 func (c *issueCmds) unrelateCmd() *cobra.Command {
+	return c.pairCmd("unrelate", "Remove the relation between two issues", "are no longer related", func(cl *api.Client) func(context.Context, string, string) error {
+		return cl.UnrelateIssues
+	})
+}
+
+// pairCmd is a command on two issues that prints nothing but a notice.
+func (c *issueCmds) pairCmd(use, short, done string, op func(*api.Client) func(context.Context, string, string) error) *cobra.Command {
 	return &cobra.Command{
-		Use:   "unrelate ID OTHER-ID",
-		Short: "Remove the relation between two issues",
+		Use:   use + " ID OTHER-ID",
+		Short: short,
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := c.session(cmd)
 			if err != nil {
 				return err
 			}
-			if err := s.client.UnrelateIssues(cmd.Context(), args[0], args[1]); err != nil {
+			if err := op(s.client)(cmd.Context(), args[0], args[1]); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "%s and %s are no longer related\n", args[0], args[1])
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s and %s %s\n", args[0], args[1], done)
 			return nil
 		},
 	}

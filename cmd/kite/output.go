@@ -52,19 +52,31 @@ func (p *printer) data(v any) error {
 	return fmt.Errorf("no data format %q", p.format)
 }
 
-// issues prints a list of issues.
-func (p *printer) issues(list []*kite.Issue) error {
+// dataOrNames prints items in the formats that need no table: json and
+// yaml as a list ([] when empty), name as name(item) per line. It reports
+// whether the format was one of those.
+func dataOrNames[T any](p *printer, items []T, name func(T) string) (bool, error) {
 	switch p.format {
 	case "json", "yaml":
-		if list == nil {
-			list = []*kite.Issue{}
+		if items == nil {
+			items = []T{}
 		}
-		return p.data(list)
+		return true, p.data(items)
 	case "name":
-		for _, is := range list {
-			fmt.Fprintln(p.out, is.ID)
+		for _, it := range items {
+			if _, err := fmt.Fprintln(p.out, name(it)); err != nil {
+				return true, err
+			}
 		}
-		return nil
+		return true, nil
+	}
+	return false, nil
+}
+
+// issues prints a list of issues.
+func (p *printer) issues(list []*kite.Issue) error {
+	if done, err := dataOrNames(p, list, func(is *kite.Issue) string { return is.ID }); done {
+		return err
 	}
 	tw := tabwriter.NewWriter(p.out, 0, 4, 2, ' ', 0)
 	wide := p.format == "wide"
@@ -153,17 +165,8 @@ func (p *printer) issue(is *kite.Issue) error {
 
 // events prints a timeline.
 func (p *printer) events(evs []kite.Event) error {
-	switch p.format {
-	case "json", "yaml":
-		if evs == nil {
-			evs = []kite.Event{}
-		}
-		return p.data(evs)
-	case "name":
-		for _, e := range evs {
-			fmt.Fprintln(p.out, e.Rev)
-		}
-		return nil
+	if done, err := dataOrNames(p, evs, func(e kite.Event) string { return strconv.FormatUint(e.Rev, 10) }); done {
+		return err
 	}
 	tw := tabwriter.NewWriter(p.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME\tEVENT\tACTOR\tMESSAGE")
