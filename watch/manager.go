@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-logr/logr"
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
@@ -29,6 +30,9 @@ type Options struct {
 	Mapper  Mapper
 	// Namespaces limits the watch; empty watches all.
 	Namespaces []string
+	// NamespaceSelector, when set, keeps only the runs of namespaces whose
+	// labels it matches (checked when a run completes).
+	NamespaceSelector labels.Selector
 	// LeaderElection makes replicas take turns through a Lease in
 	// LeaderElectionNamespace, so that two never both write.
 	LeaderElection          bool
@@ -134,13 +138,14 @@ func New(o Options) (*Watcher, error) {
 		return nil, fmt.Errorf("watch: controller manager: %w", err)
 	}
 	r := &PipelineRunReconciler{
-		Client:   mgr.GetClient(),
-		TaskRuns: mgr.GetAPIReader(),
-		Tracker:  o.Tracker,
-		Mapper:   o.Mapper,
-		Events:   mgr.GetEventRecorder("kite"),
-		Log:      log,
-		Metrics:  o.Metrics,
+		Client:     mgr.GetClient(),
+		TaskRuns:   mgr.GetAPIReader(),
+		Tracker:    o.Tracker,
+		Mapper:     o.Mapper,
+		Events:     mgr.GetEventRecorder("kite"),
+		Namespaces: o.NamespaceSelector,
+		Log:        log,
+		Metrics:    o.Metrics,
 	}
 	if err := r.SetupWithManager(mgr, o.Workers); err != nil {
 		return nil, fmt.Errorf("watch: %w", err)

@@ -19,7 +19,7 @@ type Metrics struct {
 func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m := &Metrics{
 		reconciles: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "kite_watch_reconciles_total", Help: "PipelineRun reconciles by result: reported, resolved, running, gone, error.",
+			Name: "kite_watch_reconciles_total", Help: "PipelineRun reconciles by result: reported, resolved, running, gone, ignored (namespace not selected), error.",
 		}, []string{"result"}),
 		errors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "kite_watch_errors_total", Help: "PipelineRun reconciles that failed and will be retried.",

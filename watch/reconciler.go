@@ -9,6 +9,7 @@ import (
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -27,6 +28,7 @@ import (
 // +kubebuilder:rbac:groups=tekton.dev,resources=pipelineruns,verbs=get;list;watch
 // +kubebuilder:rbac:groups=tekton.dev,resources=taskruns,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 // +kubebuilder:rbac:groups=coordination.k8s.io,namespace=kite,resources=leases,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",namespace=kite,resources=events,verbs=create;patch
 type PipelineRunReconciler struct {
@@ -40,9 +42,12 @@ type PipelineRunReconciler struct {
 	Mapper   Mapper
 	// Events, when set, records on each run what Kite did with it, for
 	// kubectl describe and the console.
-	Events  events.EventRecorder
-	Log     *slog.Logger
-	Metrics *Metrics
+	Events events.EventRecorder
+	// Namespaces, when set, selects the namespaces (by their labels)
+	// whose runs count; others are ignored.
+	Namespaces labels.Selector
+	Log        *slog.Logger
+	Metrics    *Metrics
 	// Now is the clock for the completion-to-write lag; tests replace it.
 	Now func() time.Time
 }
@@ -80,6 +85,7 @@ func permanent(err error) bool {
 // Reconcile results, for kite_watch_reconciles_total.
 const (
 	resultGone     = "gone"
+	resultIgnored  = "ignored"
 	resultRunning  = "running"
 	resultReported = "reported"
 	resultResolved = "resolved"
@@ -97,6 +103,15 @@ func (r *PipelineRunReconciler) reconcile(ctx context.Context, key types.Namespa
 	o, done := completion(&pr)
 	if !done {
 		return resultRunning, nil
+	}
+	if r.Namespaces != nil {
+		var ns corev1.Namespace
+		if err := r.Client.Get(ctx, types.NamespacedName{Name: pr.Namespace}, &ns); err != nil {
+			return resultError, fmt.Errorf("get Namespace %s: %w", pr.Namespace, err)
+		}
+		if !r.Namespaces.Matches(labels.Set(ns.Labels)) {
+			return resultIgnored, nil
+		}
 	}
 	if o.succeeded {
 		res := r.Mapper.Resolution(&pr, o)

@@ -75,6 +75,7 @@ func TestUsageErrors(t *testing.T) {
 		{"serve", "--no-such-flag"},
 		{"serve", "--watch", "sometimes"},
 		{"serve", "--watch-workers", "0"},
+		{"serve", "--watch-namespace-selector", "a=(b"},
 		{"serve", "--watch-severity-rules", "/nonexistent/rules.yaml"},
 		{"watch"},
 		{"watch", "--server", "ftp://kite.example"},

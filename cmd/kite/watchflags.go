@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -29,7 +30,9 @@ type watchOptions struct {
 	logURL         string
 	severityRules  string
 	workers        int
+	selector       string
 	rules          watch.SeverityRules // loaded by validate
+	nsSelector     labels.Selector     // parsed by validate
 }
 
 func (o *watchOptions) register(f *pflag.FlagSet, env lookupEnv, defaultMode string) {
@@ -40,7 +43,8 @@ func (o *watchOptions) register(f *pflag.FlagSet, env lookupEnv, defaultMode str
 	f.StringVar(&o.leaseNamespace, "leader-election-namespace", envOr(env, "POD_NAMESPACE", ""), "namespace of the leader Lease; the pod's own in a cluster (env POD_NAMESPACE)")
 	f.StringVar(&o.logURL, "watch-log-url", envOr(env, "KITE_WATCH_LOG_URL", ""), "log link of a failed run without a Tekton Results log; {namespace}, {name} and {uid} are replaced (env KITE_WATCH_LOG_URL)")
 	f.StringVar(&o.severityRules, "watch-severity-rules", envOr(env, "KITE_WATCH_SEVERITY_RULES", ""), "YAML file of severity rules for watched runs (docs/watch.md); built-in rules when empty")
-	f.IntVar(&o.workers, "watch-workers", 4, "PipelineRuns reconciled at once")
+	f.IntVar(&o.workers, "watch-workers", 16, "PipelineRuns reconciled at once (more make larger group commits)")
+	f.StringVar(&o.selector, "watch-namespace-selector", envOr(env, "KITE_WATCH_NAMESPACE_SELECTOR", ""), "only runs of namespaces with these labels, e.g. konflux-ci.dev/type=tenant (env KITE_WATCH_NAMESPACE_SELECTOR)")
 }
 
 func splitList(s string) []string {
@@ -67,6 +71,13 @@ func (o *watchOptions) validate() error {
 	}
 	if o.workers < 1 {
 		return usageErrorf("--watch-workers must be at least 1")
+	}
+	if o.selector != "" {
+		sel, err := labels.Parse(o.selector)
+		if err != nil {
+			return usageErrorf("--watch-namespace-selector: %v", err)
+		}
+		o.nsSelector = sel
 	}
 	o.rules = watch.DefaultSeverityRules()
 	if o.severityRules != "" {
@@ -103,7 +114,7 @@ func (o *watchOptions) newWatcher(tracker kite.Tracker, reg prometheus.Registere
 		return nil, err
 	}
 	w, err := watch.New(watch.Options{
-		Config: cfg, Tracker: tracker, Mapper: mapper, Namespaces: o.namespaces,
+		Config: cfg, Tracker: tracker, Mapper: mapper, Namespaces: o.namespaces, NamespaceSelector: o.nsSelector,
 		LeaderElection: o.leaderElection, LeaderElectionNamespace: o.leaseNamespace,
 		Workers: o.workers, Logger: log, Metrics: m,
 	})
