@@ -10,17 +10,14 @@ import (
 
 	"github.com/konflux-ci/kite"
 	"github.com/konflux-ci/kite/api"
+	"github.com/konflux-ci/kite/service"
 	"github.com/konflux-ci/kite/service/servicetest"
 )
 
 // TestBenchWorkloads runs every workload briefly against a real store and
 // checks that it reports its figures and really did its writes.
 func TestBenchWorkloads(t *testing.T) {
-	st := servicetest.Open(t)
-	h, err := api.New(api.Options{Service: st, Ping: st.Ping})
-	require.NoError(t, err)
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
+	st, srv := benchTarget(t)
 	noEnv := func(string) (string, bool) { return "", false }
 
 	for _, w := range []string{"new-failure", "repeat-failure", "success", "list", "get", "search", "facets"} {
@@ -42,11 +39,7 @@ func TestBenchWorkloads(t *testing.T) {
 // TestBenchStreamClients follows the event stream during a new-failure run
 // and accounts for every event at every client.
 func TestBenchStreamClients(t *testing.T) {
-	st := servicetest.Open(t)
-	h, err := api.New(api.Options{Service: st, Ping: st.Ping})
-	require.NoError(t, err)
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
+	_, srv := benchTarget(t)
 	noEnv := func(string) (string, bool) { return "", false }
 
 	var out, errb bytes.Buffer
@@ -57,4 +50,15 @@ func TestBenchStreamClients(t *testing.T) {
 
 	code = run([]string{"bench", "--url", srv.URL, "-w", "list", "--stream-clients", "3"}, nil, &out, &errb, noEnv)
 	assert.Equal(t, exitUsage, code, "the stream is measured on new issues only")
+}
+
+// benchTarget is a real service behind an HTTP server for kite bench.
+func benchTarget(t *testing.T) (*service.Service, *httptest.Server) {
+	t.Helper()
+	st := servicetest.Open(t)
+	h, err := api.New(api.Options{Service: st, Ping: st.Ping})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return st, srv
 }
