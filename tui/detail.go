@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/viewport"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/konflux-ci/kite"
 )
@@ -74,5 +75,6 @@ func (d *detailPane) fill(now time.Time) {
 			fmt.Fprintf(&b, "\n%s  %-9s %-8s %s", e.Time.Format("2006-01-02 15:04"), e.Kind, e.Actor, oneLine(e.Message))
 		}
 	}
-	d.view.SetContent(b.String())
+	// Wrapped to the pane: the viewport cuts what is wider.
+	d.view.SetContent(lipgloss.NewStyle().Width(max(d.view.Width, 20)).Render(b.String()))
 }

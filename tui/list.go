@@ -162,7 +162,7 @@ func (l *issueList) toggle() {
 const (
 	colSeverity  = 8
 	colState     = 9
-	colNamespace = 14
+	colNamespace = 12
 	colCount     = 5
 	colSeen      = 9
 )
