@@ -95,13 +95,16 @@ func (s *Service) runHub(ctx context.Context) {
 func (s *Service) fanOut(ctx context.Context) error {
 	h := s.hub
 	for {
+		// With no subscriber the position only moves, in the same
+		// critical section that finds none: a subscriber registering
+		// meanwhile must see the position it will be fed from.
 		h.mu.Lock()
 		pos, n := h.pos, len(h.subs)
+		if n == 0 {
+			h.pos = max(h.pos, s.storeRev.Load())
+		}
 		h.mu.Unlock()
 		if n == 0 {
-			h.mu.Lock()
-			h.pos = max(h.pos, s.storeRev.Load())
-			h.mu.Unlock()
 			return nil
 		}
 		changes, last, err := s.Store.Log(ctx, pos, feedPage)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -95,11 +96,7 @@ func (c *issueCmds) listCmd() *cobra.Command {
 				return err
 			}
 			if watch {
-				q := []string{}
-				if f.State != "" {
-					q = append(q, "is:"+strings.ToLower(string(f.State)))
-				}
-				return c.follow(cmd, s, strings.Join(q, " "))
+				return c.follow(cmd, s, filterQuery(f))
 			}
 			return nil
 		},
@@ -116,6 +113,27 @@ func (c *issueCmds) listCmd() *cobra.Command {
 	fl.BoolVar(&all, "all", false, "fetch every page")
 	fl.BoolVarP(&watch, "watch", "w", false, "after the list, print changes as they happen")
 	return cmd
+}
+
+// filterQuery says a list filter in the query language, for the event
+// stream: the same issues as the list, every filter included. Search words
+// are quoted, so that identifiers with colons stay words.
+func filterQuery(f kite.IssueFilter) string {
+	var q []string
+	add := func(field, v string) {
+		if v != "" {
+			q = append(q, field+":"+strconv.Quote(v))
+		}
+	}
+	add("state", string(f.State))
+	add("severity", string(f.Severity))
+	add("type", string(f.IssueType))
+	add("scopeType", f.ResourceType)
+	add("scope", f.ResourceName)
+	for _, w := range strings.Fields(f.Search) {
+		q = append(q, strconv.Quote(w))
+	}
+	return strings.Join(q, " ")
 }
 
 func (c *issueCmds) searchCmd() *cobra.Command {

@@ -255,3 +255,25 @@ func TestCompletion(t *testing.T) {
 		assert.Contains(t, c.ok("completion", shell), "kite", shell)
 	}
 }
+
+func TestFilterQueryKeepsEveryListFilter(t *testing.T) {
+	f := kite.IssueFilter{Namespace: "team-a", State: kite.StateActive, Severity: kite.SeverityCritical, IssueType: kite.IssueTypeBuild,
+		ResourceType: "component", ResourceName: "frontend", Search: "registry.io/org/img:tag pull"}
+	q, err := kite.ParseQuery(filterQuery(f), time.Now())
+	require.NoError(t, err, filterQuery(f))
+	match := &kite.Issue{Namespace: "team-a", State: kite.StateActive, Severity: kite.SeverityCritical, IssueType: kite.IssueTypeBuild,
+		Scope: kite.Scope{ResourceType: "component", ResourceName: "frontend"}, Title: "pull of registry.io/org/img:tag denied"}
+	assert.True(t, q.Matches(match))
+	for _, edit := range []func(*kite.Issue){
+		func(is *kite.Issue) { is.State = kite.StateResolved },
+		func(is *kite.Issue) { is.Severity = kite.SeverityMinor },
+		func(is *kite.Issue) { is.IssueType = kite.IssueTypeTest },
+		func(is *kite.Issue) { is.Scope.ResourceType = "application" },
+		func(is *kite.Issue) { is.Scope.ResourceName = "backend" },
+		func(is *kite.Issue) { is.Title = "something else" },
+	} {
+		other := *match
+		edit(&other)
+		assert.False(t, q.Matches(&other), "%+v", other)
+	}
+}
