@@ -57,6 +57,7 @@ func (r *Report) Normalize() error {
 		checkText("key", r.Key, maxKeyLen),
 		checkLinks(r.Links),
 		checkLabels(r.Labels),
+		checkGivenTime("at", r.At),
 		r.Run.normalize(&r.At),
 	}
 	for _, e := range checks {
@@ -121,6 +122,11 @@ func (u *IssueUpdate) Normalize() error {
 			}
 		}
 	}
+	if u.ResolvedAt != nil {
+		if err := CheckTime("resolvedAt", *u.ResolvedAt); err != nil {
+			return err
+		}
+	}
 	if u.Links != nil {
 		return checkLinks(*u.Links)
 	}
@@ -171,11 +177,15 @@ func (r *Resolution) Normalize() error {
 			return err
 		}
 	}
+	if err := checkGivenTime("at", r.At); err != nil {
+		return err
+	}
 	return r.Run.normalize(&r.At)
 }
 
-// normalize checks a run (nil is fine) and makes its completion the
-// observation time when there is none.
+// normalize checks a run (nil is fine) and makes its completion, when
+// known, the observation time when there is none. A run without one (the
+// original bridge operator sends only its id) is still applied once.
 func (r *Run) normalize(at *time.Time) error {
 	if r == nil {
 		return nil
@@ -186,8 +196,8 @@ func (r *Run) normalize(at *time.Time) error {
 	if err := CheckName("run.id", r.ID); err != nil {
 		return err
 	}
-	if r.CompletedAt.IsZero() {
-		return Invalid("run.completedAt", "Validation failed", "a run needs its completion time")
+	if err := checkGivenTime("run.completedAt", r.CompletedAt); err != nil {
+		return err
 	}
 	r.CompletedAt = r.CompletedAt.UTC()
 	if at.IsZero() {

@@ -126,7 +126,11 @@ func wireRun(r *kite.Run) runFields {
 	if r == nil {
 		return runFields{}
 	}
-	return runFields{RunUID: r.ID, CompletedAt: r.CompletedAt.UTC().Format(time.RFC3339Nano)}
+	f := runFields{RunUID: r.ID}
+	if !r.CompletedAt.IsZero() {
+		f.CompletedAt = r.CompletedAt.UTC().Format(time.RFC3339Nano)
+	}
+	return f
 }
 
 // do sends one JSON request (query may be nil; actor, when set, names the

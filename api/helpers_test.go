@@ -34,7 +34,6 @@ func newTestServer(tb testing.TB, edit ...func(*Options)) *testServer {
 		Service:    st,
 		Registerer: reg,
 		Version:    "v-test",
-		ClusterURL: "https://console.example.com/",
 	}
 	for _, e := range edit {
 		e(&o)

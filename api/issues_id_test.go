@@ -72,6 +72,10 @@ func TestUpdateIssue(t *testing.T) {
 		{name: "wrong type", method: "PUT", path: path, body: map[string]any{"title": 5}, status: 400, errMsg: "Invalid request body", details: []string{"title"}},
 		{name: "resolvedAt not a time", method: "PUT", path: path, body: map[string]any{"resolvedAt": 5}, status: 400, details: []string{"resolvedAt"}},
 		{name: "resolvedAt malformed time", method: "PUT", path: path, body: map[string]any{"resolvedAt": "yesterday"}, status: 400, details: []string{"resolvedAt"}},
+		{name: "resolvedAt in year 1", method: "PUT", path: path, body: map[string]any{"resolvedAt": "0001-01-01T00:00:00Z"}, status: 400,
+			details: []string{"resolvedAt", "outside the times Kite can store"}},
+		{name: "resolvedAt after 2262", method: "PUT", path: path, body: map[string]any{"resolvedAt": "2300-01-01T00:00:00Z"}, status: 400,
+			details: []string{"resolvedAt", "outside the times Kite can store"}},
 		{name: "links replaced", method: "PUT", path: path,
 			body: map[string]any{"links": []map[string]string{{"title": "a", "url": "https://a"}, {"title": "b", "url": "https://b"}}}, status: 200,
 			check: func(t *testing.T, res *response) {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -17,7 +18,10 @@ import (
 // Defaults for Options fields left zero.
 const (
 	DefaultMaxBodyBytes = 1 << 20
-	DefaultLogsPath     = "/k8s/ns/{namespace}/tekton.dev~v1~PipelineRun/{runId}/logs"
+	// DefaultClusterURL and DefaultLogsEndpoint are the original Kite's
+	// KITE_CLUSTER_URL and KITE_LOGS_ENDPOINT defaults.
+	DefaultClusterURL   = "https://konflux.dev"
+	DefaultLogsEndpoint = "/logs/pipelineruns/"
 	DefaultCORSOrigin   = "*"
 )
 
@@ -45,11 +49,13 @@ type Options struct {
 	MaxBodyBytes int64
 	// Version is reported by /api/v1/version and /api/v1/health.
 	Version string
-	// ClusterURL and LogsPath build a pipeline-failure's log link when the
-	// payload has a runId but no logsUrl. LogsPath may use {namespace} and
-	// {runId}; it defaults to the OpenShift console's PipelineRun logs page.
-	ClusterURL string
-	LogsPath   string
+	// ClusterURL and LogsEndpoint build a pipeline-failure's "Pipeline Run
+	// Logs" link when the payload has a runId but no logsUrl, as the
+	// original Kite did: ClusterURL + LogsEndpoint + runId. An endpoint
+	// with {runId} (and {namespace}) placeholders has them replaced
+	// instead. Defaults: DefaultClusterURL, DefaultLogsEndpoint.
+	ClusterURL   string
+	LogsEndpoint string
 	// CORSOrigin is sent as Access-Control-Allow-Origin. Default "*".
 	CORSOrigin string
 	// Heartbeat is how often an idle event stream sends a comment, so
@@ -111,8 +117,8 @@ func newServer(o Options) (*server, error) {
 		log:        o.Logger,
 		maxBody:    o.MaxBodyBytes,
 		version:    o.Version,
-		clusterURL: strings.TrimRight(o.ClusterURL, "/"),
-		logsPath:   o.LogsPath,
+		clusterURL: strings.TrimRight(cmp.Or(o.ClusterURL, DefaultClusterURL), "/"),
+		logsPath:   cmp.Or(o.LogsEndpoint, DefaultLogsEndpoint),
 		corsOrigin: o.CORSOrigin,
 		heartbeat:  o.Heartbeat,
 		frames:     newFrameCache(),
@@ -136,9 +142,6 @@ func newServer(o Options) (*server, error) {
 	}
 	if s.version == "" {
 		s.version = "dev"
-	}
-	if s.logsPath == "" {
-		s.logsPath = DefaultLogsPath
 	}
 	if s.corsOrigin == "" {
 		s.corsOrigin = DefaultCORSOrigin

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/konflux-ci/kite"
 )
@@ -77,21 +76,22 @@ type runFields struct {
 }
 
 // run is the hook's kite.Run, nil when it names none. runUid defaults to
-// runId; completedAt is RFC 3339.
+// runId, the field the original bridge operator sends (without
+// completedAt): a run known by its id alone is still applied once.
 func (f runFields) run(runID string) (*kite.Run, error) {
-	if f.CompletedAt == "" {
-		if f.RunUID != "" {
-			return nil, kite.Invalid("completedAt", "Validation failed", "runUid needs completedAt, the run's completion time")
-		}
-		return nil, nil
-	}
-	at, err := time.Parse(time.RFC3339Nano, f.CompletedAt)
-	if err != nil {
-		return nil, kite.Invalid("completedAt", "Validation failed", "completedAt must be an RFC 3339 time such as 2026-11-27T10:00:00Z")
-	}
 	id := f.RunUID
 	if id == "" {
 		id = runID
+	}
+	if f.CompletedAt == "" {
+		if id == "" {
+			return nil, nil
+		}
+		return &kite.Run{ID: id}, nil
+	}
+	at, err := kite.ParseTime("completedAt", f.CompletedAt)
+	if err != nil {
+		return nil, err
 	}
 	if id == "" {
 		return nil, kite.Invalid("runUid", "Validation failed", "completedAt needs runUid or runId to tell runs apart")
@@ -129,11 +129,8 @@ func (s *server) pipelineFailure(w http.ResponseWriter, r *http.Request) (hookRe
 		return hookResult{}, err
 	}
 	logURL := b.LogsURL
-	if logURL == "" && b.RunID != "" && s.clusterURL != "" {
-		logURL = s.clusterURL + strings.NewReplacer(
-			"{namespace}", url.PathEscape(ns),
-			"{runId}", url.PathEscape(b.RunID),
-		).Replace(s.logsPath)
+	if logURL == "" && b.RunID != "" {
+		logURL = s.runLogsURL(ns, b.RunID)
 	}
 	var ls []kite.Link
 	if logURL != "" {
@@ -159,6 +156,21 @@ func (s *server) pipelineFailure(w http.ResponseWriter, r *http.Request) (hookRe
 		Labels: b.Labels,
 		Run:    run,
 	})
+}
+
+// runLogsURL is the original Kite's log link of a run: the cluster URL, the
+// logs endpoint and the runId exactly as the sender gave it (the original
+// bridge operator sends the run's UID; Kite's own watcher sends the run's
+// name and, when it knows one, its own logsUrl). An endpoint with
+// placeholders has {namespace} and {runId} replaced instead.
+func (s *server) runLogsURL(ns, runID string) string {
+	if !strings.Contains(s.logsPath, "{runId}") {
+		return s.clusterURL + s.logsPath + url.PathEscape(runID)
+	}
+	return s.clusterURL + strings.NewReplacer(
+		"{namespace}", url.PathEscape(ns),
+		"{runId}", url.PathEscape(runID),
+	).Replace(s.logsPath)
 }
 
 type pipelineSuccessBody struct {

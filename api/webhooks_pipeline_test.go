@@ -93,7 +93,7 @@ func TestPipelineFailureWebhook(t *testing.T) {
 			check: func(t *testing.T, res *response) {
 				links := hookIssue(t, res)["links"].([]any)
 				require.Len(t, links, 1)
-				assert.Equal(t, "https://console.example.com/k8s/ns/team-a/tekton.dev~v1~PipelineRun/p2-run-7/logs",
+				assert.Equal(t, "https://konflux.dev/logs/pipelineruns/p2-run-7",
 					links[0].(map[string]any)["url"])
 			}},
 		{name: "no link without logsUrl or runId", method: "POST", path: path, body: failure("team-a", "p3"), status: 201,
@@ -128,21 +128,36 @@ func TestPipelineFailureWebhook(t *testing.T) {
 	assert.Equal(t, float64(11), ts.counterValue(t, "kite_webhook_events_total", map[string]string{"kind": "pipeline-failure", "outcome": "rejected"}))
 }
 
-func TestPipelineFailureLogsPath(t *testing.T) {
-	ts := newTestServer(t, func(o *Options) {
-		o.ClusterURL = "https://cluster.example.com"
-		o.LogsPath = "/logs/{namespace}/runs/{runId}"
-	})
-	res := ts.do(t, http.MethodPost, "/api/v1/webhooks/pipeline-failure", failure("team a", "p", "runId", "r/1"))
-	require.Equal(t, http.StatusCreated, res.Code, "body: %s", res.Raw)
-	links := hookIssue(t, res)["links"].([]any)
-	require.Len(t, links, 1)
-	assert.Equal(t, "https://cluster.example.com/logs/team%20a/runs/r%2F1", links[0].(map[string]any)["url"])
-
-	ts = newTestServer(t, func(o *Options) { o.ClusterURL = "" })
-	res = ts.do(t, http.MethodPost, "/api/v1/webhooks/pipeline-failure", failure("team-a", "p", "runId", "r1"))
-	require.Equal(t, http.StatusCreated, res.Code, "body: %s", res.Raw)
-	assert.Equal(t, []any{}, hookIssue(t, res)["links"], "no cluster URL, no link")
+func TestPipelineFailureLogLink(t *testing.T) {
+	const path = "/api/v1/webhooks/pipeline-failure"
+	const uid = "5e9c1c5a-8b1f-4d7e-9f0a-1c2d3e4f5a6b"
+	for _, c := range []struct {
+		name              string
+		cluster, endpoint string
+		body              map[string]string
+		want              string
+	}{
+		// The original Kite's defaults: https://konflux.dev + /logs/pipelineruns/ + runId.
+		{"original defaults", "", "", failure("team-a", "p", "runId", uid), "https://konflux.dev/logs/pipelineruns/" + uid},
+		{"cluster and endpoint", "https://konflux.example.com/", "/ui/logs/", failure("team-a", "p", "runId", uid), "https://konflux.example.com/ui/logs/" + uid},
+		{"endpoint with placeholders", "https://cluster.example.com", "/logs/{namespace}/runs/{runId}", failure("team a", "p", "runId", "r/1"), "https://cluster.example.com/logs/team%20a/runs/r%2F1"},
+		{"logsUrl wins", "", "", failure("team-a", "p", "runId", uid, "logsUrl", "https://logs.example.com/1"), "https://logs.example.com/1"},
+		{"no runId, no link", "", "", failure("team-a", "p"), ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ts := newTestServer(t, func(o *Options) { o.ClusterURL, o.LogsEndpoint = c.cluster, c.endpoint })
+			res := ts.do(t, http.MethodPost, path, c.body)
+			require.Equal(t, http.StatusCreated, res.Code, "body: %s", res.Raw)
+			links := hookIssue(t, res)["links"].([]any)
+			if c.want == "" {
+				assert.Empty(t, links)
+				return
+			}
+			require.Len(t, links, 1)
+			assert.Equal(t, "Pipeline Run Logs", links[0].(map[string]any)["title"])
+			assert.Equal(t, c.want, links[0].(map[string]any)["url"])
+		})
+	}
 }
 
 func TestPipelineSuccessWebhook(t *testing.T) {
@@ -264,7 +279,7 @@ func TestPipelineHooksNamingARunApplyOnce(t *testing.T) {
 	assert.Equal(t, "build", is["issueType"])
 	assert.Equal(t, "2026-11-20T10:00:00Z", is["detectedAt"], "observed when the run completed")
 	assert.Equal(t, map[string]any{"reason": "OOMKilled", "task": "build-container", "step": "build", "exitCode": float64(137),
-		"message": "container killed", "runId": "build-x7k2p", "logUrl": "https://console.example.com/k8s/ns/team-a/tekton.dev~v1~PipelineRun/build-x7k2p/logs"}, is["failure"])
+		"message": "container killed", "runId": "build-x7k2p", "logUrl": "https://konflux.dev/logs/pipelineruns/build-x7k2p"}, is["failure"])
 	assert.Equal(t, map[string]any{"appstudio.openshift.io/component": "frontend"}, is["labels"])
 
 	// Sent again (a retry): nothing changes.
@@ -292,11 +307,13 @@ func TestPipelineHookRunFieldErrors(t *testing.T) {
 		body  map[string]any
 		field string
 	}{
-		{"/api/v1/webhooks/pipeline-failure", map[string]any{"pipelineName": "p", "namespace": "n", "failureReason": "r", "runUid": "u"}, "completedAt"},
+		{"/api/v1/webhooks/pipeline-failure", map[string]any{"pipelineName": "p", "namespace": "n", "failureReason": "r", "runUid": "u", "completedAt": "0001-01-01T00:00:00Z"}, "completedAt"},
+		{"/api/v1/webhooks/pipeline-failure", map[string]any{"pipelineName": "p", "namespace": "n", "failureReason": "r", "runUid": "u", "completedAt": "1969-12-31T23:59:59Z"}, "completedAt"},
+		{"/api/v1/webhooks/pipeline-failure", map[string]any{"pipelineName": "p", "namespace": "n", "failureReason": "r", "runUid": "u", "completedAt": "2263-01-01T00:00:00Z"}, "completedAt"},
 		{"/api/v1/webhooks/pipeline-failure", map[string]any{"pipelineName": "p", "namespace": "n", "failureReason": "r", "runUid": "u", "completedAt": "yesterday"}, "completedAt"},
 		{"/api/v1/webhooks/pipeline-failure", map[string]any{"pipelineName": "p", "namespace": "n", "failureReason": "r", "completedAt": "2026-11-20T10:00:00Z"}, "runUid"},
 		{"/api/v1/webhooks/pipeline-failure", map[string]any{"pipelineName": "p", "namespace": "n", "failureReason": "r", "issueType": "flaky"}, "issueType"},
-		{"/api/v1/webhooks/pipeline-success", map[string]any{"pipelineName": "p", "namespace": "n", "runUid": "u"}, "completedAt"},
+		{"/api/v1/webhooks/pipeline-success", map[string]any{"pipelineName": "p", "namespace": "n", "runUid": "u", "completedAt": "0001-01-01T00:00:00Z"}, "completedAt"},
 	} {
 		res := ts.do(t, http.MethodPost, c.path, c.body)
 		require.Equal(t, http.StatusBadRequest, res.Code, "%v: %s", c.body, res.Raw)

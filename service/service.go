@@ -27,11 +27,19 @@ type Options struct {
 	// RetainChanges is how many change log entries are kept behind the
 	// index (for readers that resume from a revision). Default 100,000.
 	RetainChanges uint64
+	// RunRetention is how long the ids of applied runs are remembered, so
+	// that a run re-sent within it is a no-op (store.PruneRuns). It should
+	// exceed how long the cluster keeps completed PipelineRuns. Default
+	// DefaultRunRetention.
+	RunRetention time.Duration
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	// RebuildIndex discards the existing index and rebuilds it.
 	RebuildIndex bool
 }
+
+// DefaultRunRetention is Options.RunRetention's default.
+const DefaultRunRetention = 30 * 24 * time.Hour
 
 // Service is the store and the index kept consistent. Its issue and
 // tracker methods are the store's; ListIssues and Search use the index.
@@ -42,6 +50,7 @@ type Service struct {
 	now     func() time.Time
 	metrics *metrics
 	retain  uint64
+	runTTL  time.Duration
 
 	// wake tells the indexer that the store committed.
 	wake     chan struct{}
@@ -70,6 +79,9 @@ func Open(o Options) (*Service, error) {
 	if o.RetainChanges == 0 {
 		o.RetainChanges = 100_000
 	}
+	if o.RunRetention <= 0 {
+		o.RunRetention = DefaultRunRetention
+	}
 	if o.Now == nil {
 		o.Now = func() time.Time { return time.Now().UTC() }
 	}
@@ -86,6 +98,7 @@ func Open(o Options) (*Service, error) {
 		now:     o.Now,
 		metrics: m,
 		retain:  o.RetainChanges,
+		runTTL:  o.RunRetention,
 		wake:    make(chan struct{}, 1),
 		hub:     &hub{subs: map[*subscriber]struct{}{}, wake: make(chan struct{}, 1), metrics: fm},
 	}
@@ -116,9 +129,10 @@ func Open(o Options) (*Service, error) {
 	s.applied = newRevWaiter(indexRev)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go s.runIndexer(ctx, fresh && rev > 0)
 	go s.runHub(ctx)
+	go s.runRunPruner(ctx)
 	return s, nil
 }
 

@@ -92,6 +92,12 @@ func (c *checker) run() {
 		}
 		return nil
 	})
+	_ = c.tx.Bucket(bucketRunIDs).ForEach(func(k, v []byte) error {
+		if len(v) != 8 {
+			c.fail("run id %q: first-seen time has %d bytes", k, len(v))
+		}
+		return nil
+	})
 	if k, _ := c.tx.Bucket(bucketChanges).Cursor().Last(); k != nil && be64(k) != rev {
 		c.fail("change log ends at rev %d but the store is at %d", be64(k), rev)
 	}

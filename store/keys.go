@@ -23,8 +23,9 @@ var (
 	bucketRel     = []byte("rel")        // source(16) target(16) -> relation JSON
 	bucketRelRev  = []byte("rel_rev")    // target(16) source(16) -> nil
 	bucketChanges = []byte("changes")    // rev(8) -> op(1) id(16)
-	bucketRuns    = []byte("runs")       // ns 00 rtype 00 rname 00 -> run ledger (runs.go)
-	allBuckets    = [][]byte{bucketMeta, bucketIssues, bucketByNS, bucketByScope, bucketFP, bucketCounts, bucketEvents, bucketRel, bucketRelRev, bucketChanges, bucketRuns}
+	bucketRuns    = []byte("runs")       // ns 00 rtype 00 rname 00 -> newest success (runs.go)
+	bucketRunIDs  = []byte("run_ids")    // ns 00 rtype 00 rname 00 run id -> first seen(8)
+	allBuckets    = [][]byte{bucketMeta, bucketIssues, bucketByNS, bucketByScope, bucketFP, bucketCounts, bucketEvents, bucketRel, bucketRelRev, bucketChanges, bucketRuns, bucketRunIDs}
 	keySchema     = []byte("schema")
 	keyRev        = []byte("rev")
 )

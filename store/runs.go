@@ -1,96 +1,152 @@
 package store
 
 import (
+	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/konflux-ci/kite"
 )
 
-// ledgerRuns is how many runs a scope's ledger remembers. A run older than
-// all of them, once the ledger is full, is too old to tell apart from one
-// already applied and is treated as stale: it could not change the scope's
-// state anyway, since newer runs have been applied since.
-const ledgerRuns = 32
+// Runs are applied once per scope (kite.Run). Two buckets remember them:
+//
+//   - run_ids holds every run id applied to a scope (scope prefix + id ->
+//     when it was first seen). A run seen again is a no-op whether or not
+//     its sender knows the completion time: the original bridge operator
+//     re-sends every completed PipelineRun on restart with its runId and
+//     no completedAt, and those re-sends must neither reopen nor count.
+//     The set is pruned by age (PruneRuns), not by count, so a busy
+//     pipeline with hundreds of retained runs is remembered whole.
+//   - runs holds a scope's ledger: the completion time of the newest
+//     success applied, so that a failure that completed before it is stale.
+//
+// A run without a completion time is ordered by when Kite first sees it.
 
-// ledger is what the store remembers of a scope's runs (kite.Run): the
-// newest success applied and the newest runs seen, so that each run is
-// applied once and an old failure does not undo a newer success.
-type ledger struct {
-	lastSuccess time.Time
-	runs        []ledgerRun // oldest first
-}
-
-type ledgerRun struct {
-	id string
-	at time.Time
-}
+// ledgerVersion is the encoding of a runs value: version(1), then the
+// newest success's unix nanos (varint). Version 1 also listed the newest 32
+// run ids; migrateRuns moves those into run_ids.
+const ledgerVersion = 2
 
 // admitRun decides whether a report or resolution carrying run may change
 // the scope at key, and records the run as seen either way. ok false comes
 // with the outcome that says why not.
 func (t *txn) admitRun(key []byte, run *kite.Run, success bool) (ok bool, why kite.Outcome, err error) {
-	l, err := t.loadLedger(key)
+	idKey := append(bytes.Clone(key), run.ID...)
+	if t.tx.Bucket(bucketRunIDs).Get(idKey) != nil {
+		return false, kite.OutcomeDuplicate, nil
+	}
+	if err := t.put(bucketRunIDs, idKey, timeKey(t.now)); err != nil {
+		return false, "", err
+	}
+	at := run.CompletedAt
+	if at.IsZero() {
+		at = t.now
+	}
+	lastSuccess, err := t.lastSuccess(key)
 	if err != nil {
 		return false, "", err
 	}
-	if slices.ContainsFunc(l.runs, func(r ledgerRun) bool { return r.id == run.ID }) {
-		return false, kite.OutcomeDuplicate, nil
+	if !success {
+		if !at.After(lastSuccess) {
+			return false, kite.OutcomeStale, nil
+		}
+		return true, "", nil
 	}
-	if len(l.runs) == ledgerRuns && run.CompletedAt.Before(l.runs[0].at) {
-		return false, kite.OutcomeStale, nil
-	}
-	i, _ := slices.BinarySearchFunc(l.runs, run.CompletedAt, func(r ledgerRun, at time.Time) int { return r.at.Compare(at) })
-	l.runs = slices.Insert(l.runs, i, ledgerRun{id: run.ID, at: run.CompletedAt})
-	if len(l.runs) > ledgerRuns {
-		l.runs = l.runs[1:]
-	}
-	stale := !success && !run.CompletedAt.After(l.lastSuccess)
-	if success && run.CompletedAt.After(l.lastSuccess) {
-		l.lastSuccess = run.CompletedAt
-	}
-	if err := t.put(bucketRuns, key, l.encode()); err != nil {
-		return false, "", err
-	}
-	if stale {
-		return false, kite.OutcomeStale, nil
+	if at.After(lastSuccess) {
+		if err := t.put(bucketRuns, key, encodeLedger(at)); err != nil {
+			return false, "", err
+		}
 	}
 	return true, "", nil
 }
 
-func (t *txn) loadLedger(key []byte) (*ledger, error) {
+// lastSuccess is the completion time of the newest success applied to the
+// scope at key, zero when none was.
+func (t *txn) lastSuccess(key []byte) (time.Time, error) {
 	v := t.tx.Bucket(bucketRuns).Get(key)
 	if v == nil {
-		return &ledger{}, nil
+		return time.Time{}, nil
 	}
-	l, err := decodeLedger(v)
+	at, err := decodeLedger(v)
 	if err != nil {
-		return nil, fmt.Errorf("run ledger %q: %w", key, err)
+		return time.Time{}, fmt.Errorf("run ledger %q: %w", key, err)
 	}
-	return l, nil
+	return at, nil
 }
 
-// encode: version(1), lastSuccess unix nanos (varint, 0 for none), count
-// (varint), then per run: unix nanos (varint), id length (varint), id.
-func (l *ledger) encode() []byte {
-	b := []byte{1}
-	b = binary.AppendVarint(b, nanos(l.lastSuccess))
-	b = binary.AppendUvarint(b, uint64(len(l.runs)))
-	for _, r := range l.runs {
-		b = binary.AppendVarint(b, nanos(r.at))
-		b = binary.AppendUvarint(b, uint64(len(r.id)))
-		b = append(b, r.id...)
-	}
-	return b
+func encodeLedger(lastSuccess time.Time) []byte {
+	return binary.AppendVarint([]byte{ledgerVersion}, nanos(lastSuccess))
 }
 
-func decodeLedger(b []byte) (*ledger, error) {
-	bad := errors.New("malformed run ledger")
+var errBadLedger = errors.New("malformed run ledger")
+
+func decodeLedger(b []byte) (time.Time, error) {
+	if len(b) == 0 || b[0] != ledgerVersion {
+		return time.Time{}, errBadLedger
+	}
+	v, n := binary.Varint(b[1:])
+	if n <= 0 || 1+n != len(b) {
+		return time.Time{}, errBadLedger
+	}
+	return fromNanos(v), nil
+}
+
+// migrateRuns rewrites schema 1's ledgers (the newest success and the
+// newest 32 runs of a scope) as run_ids entries and a version 2 ledger.
+func migrateRuns(t *txn) error {
+	type entry struct{ k, v []byte }
+	var ids, ledgers []entry
+	err := t.tx.Bucket(bucketRuns).ForEach(func(k, v []byte) error {
+		last, runs, err := decodeLedgerV1(v)
+		if err != nil {
+			return fmt.Errorf("run ledger %q: %w", k, err)
+		}
+		for _, r := range runs {
+			ids = append(ids, entry{append(bytes.Clone(k), r.id...), timeKey(r.at)})
+		}
+		// A scope that never succeeded needs no ledger (nil: delete).
+		var ledger []byte
+		if !last.IsZero() {
+			ledger = encodeLedger(last)
+		}
+		ledgers = append(ledgers, entry{bytes.Clone(k), ledger})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range ids {
+		if err := t.put(bucketRunIDs, e.k, e.v); err != nil {
+			return err
+		}
+	}
+	for _, e := range ledgers {
+		if e.v == nil {
+			err = t.del(bucketRuns, e.k)
+		} else {
+			err = t.put(bucketRuns, e.k, e.v)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type ledgerRunV1 struct {
+	id string
+	at time.Time
+}
+
+// decodeLedgerV1 reads schema 1's ledger: version 1, lastSuccess (varint
+// nanos, 0 for none), count (uvarint), then per run: nanos (varint), id
+// length (uvarint), id.
+func decodeLedgerV1(b []byte) (time.Time, []ledgerRunV1, error) {
 	if len(b) == 0 || b[0] != 1 {
-		return nil, bad
+		return time.Time{}, nil, errBadLedger
 	}
 	b = b[1:]
 	next := func() (int64, bool) {
@@ -103,30 +159,76 @@ func decodeLedger(b []byte) (*ledger, error) {
 	}
 	last, ok := next()
 	if !ok {
-		return nil, bad
+		return time.Time{}, nil, errBadLedger
 	}
 	count, n := binary.Uvarint(b)
-	if n <= 0 || count > ledgerRuns {
-		return nil, bad
+	if n <= 0 || count > 32 {
+		return time.Time{}, nil, errBadLedger
 	}
 	b = b[n:]
-	l := &ledger{lastSuccess: fromNanos(last), runs: make([]ledgerRun, 0, count)}
+	runs := make([]ledgerRunV1, 0, count)
 	for range count {
 		at, ok := next()
 		if !ok {
-			return nil, bad
+			return time.Time{}, nil, errBadLedger
 		}
 		size, n := binary.Uvarint(b)
 		if n <= 0 || uint64(len(b)-n) < size {
-			return nil, bad
+			return time.Time{}, nil, errBadLedger
 		}
-		l.runs = append(l.runs, ledgerRun{id: string(b[n : n+int(size)]), at: fromNanos(at)})
+		runs = append(runs, ledgerRunV1{id: string(b[n : n+int(size)]), at: fromNanos(at)})
 		b = b[n+int(size):]
 	}
 	if len(b) != 0 {
-		return nil, bad
+		return time.Time{}, nil, errBadLedger
 	}
-	return l, nil
+	return fromNanos(last), runs, nil
+}
+
+// pruneRunsBatch bounds how many run ids one pruning transaction visits, so
+// that pruning a large set never holds the writer for long. A variable for
+// tests.
+var pruneRunsBatch = 4096
+
+// PruneRuns forgets the run ids first seen before cutoff, in small
+// transactions, and returns how many it removed. A run re-sent after its id
+// was forgotten counts as a new run, so the cutoff should lie beyond how
+// long the cluster keeps completed runs.
+func (s *Store) PruneRuns(ctx context.Context, cutoff time.Time) (int, error) {
+	total := 0
+	limit := uint64(nanos(cutoff))
+	var from []byte
+	for {
+		start := from
+		var next [][]byte
+		err := s.update(ctx, func(t *txn) error {
+			next, from = nil, nil
+			c := t.tx.Bucket(bucketRunIDs).Cursor()
+			k, v := c.Seek(start)
+			for n := 0; k != nil && n < pruneRunsBatch; n++ {
+				if be64(v) < limit {
+					next = append(next, bytes.Clone(k))
+				}
+				k, v = c.Next()
+			}
+			for _, old := range next {
+				if err := t.del(bucketRunIDs, old); err != nil {
+					return err
+				}
+			}
+			if k != nil {
+				from = bytes.Clone(k)
+			}
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+		total += len(next)
+		if from == nil {
+			return total, nil
+		}
+	}
 }
 
 func nanos(t time.Time) int64 {

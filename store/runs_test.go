@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/konflux-ci/kite"
+	"github.com/konflux-ci/kite/store"
 	"github.com/konflux-ci/kite/store/storetest"
 )
 
@@ -96,21 +97,107 @@ func TestRunsOldFailureWithoutIssueOpensNothing(t *testing.T) {
 	assert.Zero(t, list.Total)
 }
 
-func TestRunsLedgerIsBounded(t *testing.T) {
+func TestRunsRememberedBeyondManyRuns(t *testing.T) {
 	s := storetest.Open(t)
-	for i := range 40 {
+	for i := range 200 {
 		_, err := s.Report(ctx, runFailure(fmt.Sprintf("run-%d", i), 100+i))
 		require.NoError(t, err)
 	}
-	// The ledger keeps the newest 32: older runs it forgot are stale,
-	// never counted again.
-	res, err := s.Report(ctx, runFailure("run-0", 100))
+	// Every run is remembered, not only the newest few: the oldest one
+	// re-sent is a duplicate, never counted again.
+	for _, id := range []string{"run-0", "run-199"} {
+		res, err := s.Report(ctx, runFailure(id, 100))
+		require.NoError(t, err)
+		assert.Equal(t, kite.OutcomeDuplicate, res.Outcome, id)
+		assert.Equal(t, int64(200), res.Issue.Occurrences)
+	}
+}
+
+// The original bridge operator sends a failure's runId (the run's UID) but
+// never its completion time, and its success payload names no run at all;
+// on every restart it re-sends every completed run, in any order.
+func TestRunsWithoutCompletionTimeApplyOnce(t *testing.T) {
+	fail := func(id string) kite.Report {
+		r := failure("team-a", "build-ui")
+		r.Run = &kite.Run{ID: id}
+		return r
+	}
+	success := kite.Resolution{Namespace: "team-a", ResourceType: "pipelinerun", ResourceName: "build-ui"}
+	replays := [][]string{{"A", "B", "C"}, {"C", "B", "A"}, {"B", "C", "A"}, {"A", "C", "B"}}
+	for _, order := range replays {
+		t.Run(fmt.Sprint(order), func(t *testing.T) {
+			dir := t.TempDir()
+			s, err := store.Open(store.Options{Dir: dir})
+			require.NoError(t, err)
+			created, err := s.Report(ctx, fail("A"))
+			require.NoError(t, err)
+			_, err = s.Report(ctx, fail("B"))
+			require.NoError(t, err)
+			n, err := s.ResolveScope(ctx, success)
+			require.NoError(t, err)
+			require.Equal(t, 1, n)
+			require.NoError(t, s.Close())
+
+			// Kite restarts too: what it remembers is on disk.
+			s = storetest.OpenWith(t, store.Options{Dir: dir})
+			for _, run := range order {
+				if run == "C" {
+					_, err = s.ResolveScope(ctx, success)
+					require.NoError(t, err)
+					continue
+				}
+				res, err := s.Report(ctx, fail(run))
+				require.NoError(t, err)
+				assert.Equal(t, kite.OutcomeDuplicate, res.Outcome, run)
+			}
+			got, err := s.GetIssue(ctx, created.Issue.ID)
+			require.NoError(t, err)
+			assert.Equal(t, kite.StateResolved, got.State)
+			assert.Equal(t, int64(2), got.Occurrences)
+			assert.Zero(t, got.ReopenCount)
+			list, err := s.ListIssues(ctx, kite.IssueFilter{Namespace: "team-a"})
+			require.NoError(t, err)
+			assert.Equal(t, 1, list.Total, "one issue")
+		})
+	}
+}
+
+func TestRunWithoutCompletionTimeAfterSuccessReopens(t *testing.T) {
+	s := storetest.Open(t)
+	_, err := s.Report(ctx, runFailure("old", 1))
 	require.NoError(t, err)
-	assert.Equal(t, kite.OutcomeStale, res.Outcome)
-	assert.Equal(t, int64(40), res.Issue.Occurrences)
-	res, err = s.Report(ctx, runFailure("run-39", 139))
+	n, err := s.ResolveScope(ctx, runSuccess("ok", 2))
 	require.NoError(t, err)
-	assert.Equal(t, kite.OutcomeDuplicate, res.Outcome)
+	require.Equal(t, 1, n)
+	// Seen for the first time after the success: a new failure.
+	r := failure("team-a", "build-ui")
+	r.Run = &kite.Run{ID: "new"}
+	res, err := s.Report(ctx, r)
+	require.NoError(t, err)
+	assert.Equal(t, kite.OutcomeReopened, res.Outcome)
+}
+
+func TestPruneRuns(t *testing.T) {
+	now := runBase
+	s := storetest.OpenWith(t, store.Options{Now: func() time.Time { return now }})
+	for i := range 10 {
+		_, err := s.Report(ctx, runFailure(fmt.Sprintf("early-%d", i), i))
+		require.NoError(t, err)
+	}
+	now = runBase.Add(48 * time.Hour)
+	_, err := s.Report(ctx, runFailure("late", 60*48))
+	require.NoError(t, err)
+
+	removed, err := s.PruneRuns(ctx, runBase.Add(24*time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, 10, removed)
+	removed, err = s.PruneRuns(ctx, runBase.Add(24*time.Hour))
+	require.NoError(t, err)
+	assert.Zero(t, removed, "nothing left to prune")
+
+	res, err := s.Report(ctx, runFailure("late", 60*48))
+	require.NoError(t, err)
+	assert.Equal(t, kite.OutcomeDuplicate, res.Outcome, "a recent run is still remembered")
 }
 
 func TestRunValidation(t *testing.T) {
@@ -119,7 +206,7 @@ func TestRunValidation(t *testing.T) {
 	_, err := s.Report(ctx, r)
 	assert.Equal(t, "run.id", kite.ErrorField(err))
 	r = runFailure("x", 1)
-	r.Run.CompletedAt = time.Time{}
+	r.Run.CompletedAt = time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC)
 	_, err = s.Report(ctx, r)
-	assert.Equal(t, "run.completedAt", kite.ErrorField(err))
+	assert.Equal(t, "run.completedAt", kite.ErrorField(err), "a time Kite cannot store")
 }

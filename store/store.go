@@ -22,8 +22,15 @@ import (
 const FileName = "kite.db"
 
 // schemaVersion is the layout this code reads and writes. Open refuses a
-// file written by a newer layout instead of misreading it.
-const schemaVersion = 1
+// file written by a newer layout instead of misreading it, and migrates an
+// older one (migrations).
+const schemaVersion = 2
+
+// migrations[v] brings a file from schema v to v+1, inside the
+// transaction that records the new version.
+var migrations = map[uint64]func(t *txn) error{
+	1: migrateRuns, // run ids leave the bounded ledger for run_ids
+}
 
 // Options configure a Store. Only Dir is required.
 type Options struct {
@@ -134,8 +141,8 @@ func Open(o Options) (*Store, error) {
 	return s, nil
 }
 
-// migrate creates the buckets of a new file and checks the schema version
-// of an existing one.
+// migrate creates the buckets of a new file, checks the schema version of
+// an existing one and brings an older one up to date in one transaction.
 func (s *Store) migrate() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
@@ -153,7 +160,14 @@ func (s *Store) migrate() error {
 		case be64(v) > schemaVersion:
 			return kite.Errorf(kite.EUNAVAILABLE, "the data directory was written by a newer Kite (schema %d, this build reads %d)", be64(v), schemaVersion)
 		}
-		return nil
+		t := newTxn(tx, s.now())
+		for from := be64(v); from < schemaVersion; from++ {
+			if err := migrations[from](t); err != nil {
+				return fmt.Errorf("migrate the store from schema %d to %d: %w", from, from+1, err)
+			}
+			s.log.Info("store migrated", "from", from, "to", from+1)
+		}
+		return meta.Put(keySchema, u64(schemaVersion))
 	})
 }
 

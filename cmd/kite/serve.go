@@ -26,7 +26,8 @@ type serveOptions struct {
 	demo            bool
 	maxBodyBytes    int64
 	clusterURL      string
-	logsPath        string
+	logsEndpoint    string
+	runRetention    string
 	corsOrigin      string
 	shutdownTimeout time.Duration
 	lockTimeout     time.Duration
@@ -68,8 +69,9 @@ KITE_DEBUG_ADDR.`,
 	o.log.register(cmd, env)
 	f.BoolVar(&o.demo, "demo", false, "load a sample set of issues when the store is empty")
 	f.Int64Var(&o.maxBodyBytes, "max-body-bytes", api.DefaultMaxBodyBytes, "largest request body accepted; larger ones get 413")
-	f.StringVar(&o.clusterURL, "cluster-url", envOr(env, "KITE_CLUSTER_URL", ""), "console URL used to build pipeline log links when a webhook has a runId but no logsUrl")
-	f.StringVar(&o.logsPath, "logs-path", api.DefaultLogsPath, "path under --cluster-url of a PipelineRun's logs; {namespace} and {runId} are replaced")
+	f.StringVar(&o.clusterURL, "cluster-url", envOr(env, "KITE_CLUSTER_URL", api.DefaultClusterURL), "console URL of pipeline-failure log links when a webhook has a runId but no logsUrl (env KITE_CLUSTER_URL)")
+	f.StringVar(&o.logsEndpoint, "logs-endpoint", envOr(env, "KITE_LOGS_ENDPOINT", api.DefaultLogsEndpoint), "path after --cluster-url to which a webhook's runId is appended; with {runId} (and {namespace}) placeholders they are replaced instead (env KITE_LOGS_ENDPOINT)")
+	f.StringVar(&o.runRetention, "run-retention", envOr(env, "KITE_RUN_RETENTION", service.DefaultRunRetention.String()), "how long applied run ids are remembered so that re-sent runs change nothing; longer than the cluster keeps completed PipelineRuns (env KITE_RUN_RETENTION)")
 	f.StringVar(&o.corsOrigin, "cors-origin", api.DefaultCORSOrigin, "Access-Control-Allow-Origin sent to browsers")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may take to finish on shutdown")
 	f.DurationVar(&o.lockTimeout, "lock-timeout", 2*time.Second, "how long to wait for another process to release the data directory")
@@ -111,7 +113,11 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	st, err := service.Open(service.Options{Dir: o.dataDir, Logger: log, Registerer: reg, LockTimeout: o.lockTimeout})
+	runRetention, err := time.ParseDuration(o.runRetention)
+	if err != nil || runRetention <= 0 {
+		return usageErrorf("--run-retention must be a positive duration such as 720h, not %q", o.runRetention)
+	}
+	st, err := service.Open(service.Options{Dir: o.dataDir, Logger: log, Registerer: reg, LockTimeout: o.lockTimeout, RunRetention: runRetention})
 	if err != nil {
 		return err
 	}
@@ -159,7 +165,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 		MaxBodyBytes: o.maxBodyBytes,
 		Version:      buildVersion(),
 		ClusterURL:   o.clusterURL,
-		LogsPath:     o.logsPath,
+		LogsEndpoint: o.logsEndpoint,
 		CORSOrigin:   o.corsOrigin,
 		Checks:       checks,
 	})
