@@ -52,9 +52,8 @@ load: build ## Load run: 100k issues into a fresh server, then each kite bench w
 	./scripts/load.sh
 
 .PHONY: fuzz
-fuzz: ## Fuzz the webhook and issue body decoders for FUZZTIME each
-	$(GO) test -run '^$$' -fuzz '^FuzzWebhookBody$$' -fuzztime $(FUZZTIME) ./api/
-	$(GO) test -run '^$$' -fuzz '^FuzzIssueBody$$' -fuzztime $(FUZZTIME) ./api/
+fuzz: ## Run every fuzzer in the tree (each func FuzzXxx in a _test.go file) for FUZZTIME each
+	GO='$(GO)' FUZZTIME='$(FUZZTIME)' ./scripts/fuzz.sh
 
 .PHONY: clean
 clean: ## Remove build output and the local data directory

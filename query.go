@@ -8,10 +8,12 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Query is a parsed search in Kite's query language, shared by the API,
-// the CLI and the TUI (docs/search.md). Its terms are ANDed; Sort orders
+// the CLI and the TUI (docs/search.md). Its terms are ANDed, except the
+// positive ns: terms, which are alternatives (see Namespaces); Sort orders
 // the results (relevance first when free text is present and no sort:).
 type Query struct {
 	Terms []Term
@@ -172,16 +174,23 @@ func (q *Query) HasText() bool {
 	return slices.ContainsFunc(q.Terms, func(t Term) bool { return !t.Negated && t.Kind != TermField })
 }
 
-// Namespaces lists the namespaces the query names positively (ns:a ns:b
-// means either, since an issue has one namespace).
+// Namespaces lists the namespaces the query names positively. ns:a ns:b
+// means either: an issue has one namespace, so ANDed they would match
+// nothing. Negated ns: terms are ANDed like any other.
 func (q *Query) Namespaces() []string {
 	var out []string
 	for _, t := range q.Terms {
-		if t.Kind == TermField && t.Field == FieldNamespace && !t.Negated {
+		if t.namesNamespace() {
 			out = append(out, t.Text)
 		}
 	}
 	return out
+}
+
+// namesNamespace reports whether t is a positive ns: term, one of the
+// alternatives Namespaces lists.
+func (t Term) namesNamespace() bool {
+	return t.Kind == TermField && t.Field == FieldNamespace && !t.Negated
 }
 
 func queryError(pos int, msg string) error {
@@ -194,16 +203,33 @@ type queryParser struct {
 	now time.Time
 }
 
-func (p *queryParser) skipSpace() {
-	for p.pos < len(p.src) && unicode.IsSpace(rune(p.src[p.pos])) {
-		p.pos++
+// skip advances past the runes for which in is true. It decodes runes:
+// read a byte at a time, the second byte of à (0xA0) or Å (0x85) would be
+// taken for a space (U+00A0, U+0085).
+func (p *queryParser) skip(in func(rune) bool) {
+	for p.pos < len(p.src) {
+		r, n := utf8.DecodeRuneInString(p.src[p.pos:])
+		if !in(r) {
+			return
+		}
+		p.pos += n
 	}
 }
+
+func (p *queryParser) skipSpace() { p.skip(unicode.IsSpace) }
+
+// spaceAt reports whether a space starts at byte i (false at the end).
+func (p *queryParser) spaceAt(i int) bool {
+	r, _ := utf8.DecodeRuneInString(p.src[i:])
+	return unicode.IsSpace(r)
+}
+
+func notSpace(r rune) bool { return !unicode.IsSpace(r) }
 
 // term parses one whitespace-separated term: [-] ( "phrase" | word | field:value ).
 func (p *queryParser) term() (Term, *SortKey, error) {
 	t := Term{Pos: p.pos}
-	if p.src[p.pos] == '-' && p.pos+1 < len(p.src) && !unicode.IsSpace(rune(p.src[p.pos+1])) {
+	if p.src[p.pos] == '-' && p.pos+1 < len(p.src) && !p.spaceAt(p.pos+1) {
 		t.Negated = true
 		p.pos++
 	}
@@ -216,9 +242,7 @@ func (p *queryParser) term() (Term, *SortKey, error) {
 		return t, nil, p.endOfTerm()
 	}
 	start := p.pos
-	for p.pos < len(p.src) && !unicode.IsSpace(rune(p.src[p.pos])) && p.src[p.pos] != ':' && p.src[p.pos] != '"' {
-		p.pos++
-	}
+	p.skip(func(r rune) bool { return notSpace(r) && r != ':' && r != '"' })
 	word := p.src[start:p.pos]
 	if p.pos >= len(p.src) || p.src[p.pos] != ':' {
 		if p.pos < len(p.src) && p.src[p.pos] == '"' {
@@ -232,9 +256,7 @@ func (p *queryParser) term() (Term, *SortKey, error) {
 	if !ok && strings.ContainsAny(word, "./") {
 		// An identifier such as registry.io/org/img:tag, not a field.
 		p.pos = start
-		for p.pos < len(p.src) && !unicode.IsSpace(rune(p.src[p.pos])) {
-			p.pos++
-		}
+		p.skip(notSpace)
 		t.Kind, t.Text = TermWord, p.src[start:p.pos]
 		return t, nil, nil
 	}
@@ -270,11 +292,9 @@ func (p *queryParser) value() (string, error) {
 		return v, p.endOfTerm()
 	}
 	start := p.pos
-	for p.pos < len(p.src) && !unicode.IsSpace(rune(p.src[p.pos])) {
-		if p.src[p.pos] == '"' {
-			return "", queryError(p.pos, "a quote may only start a term or a value")
-		}
-		p.pos++
+	p.skip(func(r rune) bool { return notSpace(r) && r != '"' })
+	if p.pos < len(p.src) && p.src[p.pos] == '"' {
+		return "", queryError(p.pos, "a quote may only start a term or a value")
 	}
 	return p.src[start:p.pos], nil
 }
@@ -305,7 +325,7 @@ func (p *queryParser) quoted() (string, error) {
 }
 
 func (p *queryParser) endOfTerm() error {
-	if p.pos < len(p.src) && !unicode.IsSpace(rune(p.src[p.pos])) {
+	if p.pos < len(p.src) && !p.spaceAt(p.pos) {
 		return queryError(p.pos, "expected a space after the closing quote")
 	}
 	return nil

@@ -1,6 +1,7 @@
 package kite
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -11,8 +12,15 @@ import (
 // phrases are matched as case-insensitive substrings of the issue's text
 // (title, description, failure, scope name): "depend" finds "dependency"
 // as in a search, but there is no stemming, so "dependencies" does not.
+// Positive ns: terms are alternatives, as in a search (Namespaces).
 func (q *Query) Matches(is *Issue) bool {
+	if ns := q.Namespaces(); len(ns) > 0 && !slices.Contains(ns, is.Namespace) {
+		return false
+	}
 	for _, t := range q.Terms {
+		if t.namesNamespace() {
+			continue // decided above
+		}
 		if t.matches(is) == t.Negated {
 			return false
 		}

@@ -69,3 +69,27 @@ func TestQueryMatches(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, q.Matches(&other))
 }
+
+// Several ns: terms mean any of them, in the stream's filter as in a
+// search: an issue has one namespace, so ANDed they would match nothing.
+func TestQueryMatchesAnyNamedNamespace(t *testing.T) {
+	is := &Issue{Namespace: "team-a", State: StateActive, Severity: SeverityMajor}
+	cases := []struct {
+		q    string
+		want bool
+	}{
+		{"ns:team-a ns:team-b", true},
+		{"ns:team-b ns:team-a", true},
+		{"ns:team-b namespace:team-c", false},
+		{"ns:team-b is:active ns:team-a", true},
+		{"ns:team-a ns:team-b is:resolved", false},
+		{"ns:team-a ns:team-b -ns:team-a", false},
+		{"-ns:team-b -ns:team-c", true},
+		{"-ns:team-b -ns:team-a", false},
+	}
+	for _, c := range cases {
+		q, err := ParseQuery(c.q, time.Time{})
+		require.NoError(t, err, c.q)
+		assert.Equal(t, c.want, q.Matches(is), c.q)
+	}
+}

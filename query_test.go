@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -48,6 +49,18 @@ func TestParseQueryTerms(t *testing.T) {
 		{`occurrences:<=2`, []kite.Term{{Kind: kite.TermField, Field: kite.FieldOccurrences, Op: kite.OpLte, High: 2}}},
 		{`occurrences:4`, []kite.Term{{Kind: kite.TermField, Field: kite.FieldOccurrences, Op: kite.OpEq, Low: 4, High: 4}}},
 		{`registry.io/org/img:tag x`, []kite.Term{{Kind: kite.TermWord, Text: "registry.io/org/img:tag"}, {Pos: 24, Kind: kite.TermWord, Text: "x"}}},
+		// Whitespace is found rune by rune: the second bytes of à (C3 A0)
+		// and Å (C3 85) are no spaces, while U+00A0 and U+3000 are.
+		{`voilà Åsa`, []kite.Term{{Kind: kite.TermWord, Text: "voilà"}, {Pos: 7, Kind: kite.TermWord, Text: "Åsa"}}},
+		{`title:voilà -"Åsa à"`, []kite.Term{
+			{Kind: kite.TermField, Field: kite.FieldTitle, Op: kite.OpEq, Text: "voilà"},
+			{Pos: 13, Negated: true, Kind: kite.TermPhrase, Text: "Åsa à"}}},
+		{"a\u00a0b\u3000-c", []kite.Term{{Kind: kite.TermWord, Text: "a"}, {Pos: 3, Kind: kite.TermWord, Text: "b"}, {Pos: 7, Negated: true, Kind: kite.TermWord, Text: "c"}}},
+		{"ns:a\u3000ns:b", []kite.Term{
+			{Kind: kite.TermField, Field: kite.FieldNamespace, Op: kite.OpEq, Text: "a"},
+			{Pos: 7, Kind: kite.TermField, Field: kite.FieldNamespace, Op: kite.OpEq, Text: "b"}}},
+		{"-\u00a0x", []kite.Term{{Kind: kite.TermWord, Text: "-"}, {Pos: 3, Kind: kite.TermWord, Text: "x"}}},
+		{"\"x y\"\u00a0z", []kite.Term{{Kind: kite.TermPhrase, Text: "x y"}, {Pos: 7, Kind: kite.TermWord, Text: "z"}}},
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
@@ -107,7 +120,8 @@ func TestParseQueryErrors(t *testing.T) {
 
 func FuzzParseQuery(f *testing.F) {
 	for _, s := range []string{`is:active severity:>=major type:build ns:team-a "image pull" -reason:timeout lastSeen:>24h sort:lastSeen`,
-		`occurrences:3..10 detected:2026-11-01..2026-11-20`, `label:a=b -"x y"`, `"\"`, `-`, `a:b:c`} {
+		`occurrences:3..10 detected:2026-11-01..2026-11-20`, `label:a=b -"x y"`, `"\"`, `-`, `a:b:c`,
+		`voilà title:Åsa label:Å=à -"à la"`, "a\u00a0b\u3000c"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -119,6 +133,12 @@ func FuzzParseQuery(f *testing.F) {
 		}
 		for _, term := range q.Terms {
 			assert.True(t, term.Pos >= 0 && term.Pos <= len(s), "position %d out of %q", term.Pos, s)
+			if utf8.ValidString(s) {
+				// Terms are cut between runes, never inside one.
+				assert.True(t, utf8.ValidString(s[:term.Pos]), "position %d splits a rune of %q", term.Pos, s)
+				assert.True(t, utf8.ValidString(term.Text), "term %q of %q is not UTF-8", term.Text, s)
+				assert.True(t, utf8.ValidString(term.LabelKey), "label key %q of %q is not UTF-8", term.LabelKey, s)
+			}
 		}
 	})
 }

@@ -105,6 +105,11 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) error {
 			if send() != nil {
 				return nil
 			}
+		case <-s.closing:
+			// The server is shutting down: deliver what is buffered and
+			// end the stream, so that shutdown need not wait for it.
+			_ = send()
+			return nil
 		case <-beat.C:
 			if _, err := fmt.Fprint(bw, ": heartbeat\n\n"); err != nil {
 				return nil

@@ -117,3 +117,27 @@ func TestEventStreamBadRequests(t *testing.T) {
 	requireError(t, res, http.StatusBadRequest, "Invalid Last-Event-ID")
 	assert.Equal(t, "Last-Event-ID", res.JSON(t)["field"])
 }
+
+// TestEventStreamEndsOnShutdown: http.Server.Shutdown waits for handlers,
+// so a stream must end by itself when the server starts shutting down.
+func TestEventStreamEndsOnShutdown(t *testing.T) {
+	closing := make(chan struct{})
+	ts := newTestServer(t, func(o *Options) { o.Closing = closing })
+	srv := httptest.NewUnstartedServer(ts.h)
+	srv.Config.RegisterOnShutdown(func() { close(closing) })
+	srv.Start()
+	t.Cleanup(srv.Close)
+	resp, err := http.Get(srv.URL + "/api/v1/events?namespace=team-a")
+	require.NoError(t, err)
+	defer func() { _ = resp.Body.Close() }()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() && sc.Text() != ": subscribed" {
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, srv.Config.Shutdown(ctx), "shutdown did not wait for the stream")
+	for sc.Scan() {
+	}
+	assert.NoError(t, sc.Err(), "the stream ended cleanly")
+}

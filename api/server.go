@@ -61,6 +61,11 @@ type Options struct {
 	// Heartbeat is how often an idle event stream sends a comment, so
 	// proxies keep it open and clients notice a dead server. Default 15s.
 	Heartbeat time.Duration
+	// Closing, when it closes, ends every open event stream: an
+	// http.Server's Shutdown waits for handlers to return, and a stream's
+	// never would. Close it from http.Server.RegisterOnShutdown; clients
+	// reconnect (with Last-Event-ID) to the next server.
+	Closing <-chan struct{}
 }
 
 // server holds what the handlers share. It is immutable after New.
@@ -80,6 +85,7 @@ type server struct {
 	feed      kite.Streamer
 	frames    *frameCache
 	heartbeat time.Duration
+	closing   <-chan struct{}
 }
 
 // New returns the handler serving every Kite route, wrapped in the
@@ -121,6 +127,7 @@ func newServer(o Options) (*server, error) {
 		logsPath:   cmp.Or(o.LogsEndpoint, DefaultLogsEndpoint),
 		corsOrigin: o.CORSOrigin,
 		heartbeat:  o.Heartbeat,
+		closing:    o.Closing,
 		frames:     newFrameCache(),
 	}
 	s.feed, _ = o.Service.(kite.Streamer)

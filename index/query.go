@@ -1,6 +1,7 @@
 package index
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,11 +44,17 @@ func toBleve(q *kite.Query, namespaces []string, substring bool) query.Query {
 	return b
 }
 
-// scopeFilter turns the namespace restriction, together with the query's
-// first positive state term and first positive severity term, into one
-// disjunction of fieldScopeKey terms (one term per namespace for an
-// "at least" severity); consumed marks the terms it covers.
+// scopeFilter turns the namespace restriction, narrowed by the query's
+// positive ns: terms, together with the query's first positive state term
+// and first positive severity term, into one disjunction of fieldScopeKey
+// terms (one term per namespace for an "at least" severity); consumed marks
+// the terms it covers.
 func scopeFilter(q *kite.Query, namespaces []string) (query.Query, map[int]bool) {
+	if named := q.Namespaces(); len(named) > 0 {
+		// Any of the named namespaces (an issue has one, so the ns: terms
+		// are alternatives), and only among those asked for: ns: narrows.
+		namespaces = slices.DeleteFunc(slices.Clone(namespaces), func(ns string) bool { return !slices.Contains(named, ns) })
+	}
 	consumed := map[int]bool{}
 	state, bound, ranks := "", sevEq, []int{0}
 	for i, t := range q.Terms {
@@ -55,6 +62,8 @@ func scopeFilter(q *kite.Query, namespaces []string) (query.Query, map[int]bool)
 			continue
 		}
 		switch {
+		case t.Field == kite.FieldNamespace:
+			consumed[i] = true
 		case t.Field == kite.FieldState && state == "":
 			state = t.Text
 			consumed[i] = true
@@ -78,7 +87,7 @@ func scopeFilter(q *kite.Query, namespaces []string) (query.Query, map[int]bool)
 		}
 	}
 	switch len(keys) {
-	case 0: // an impossible severity range
+	case 0: // no namespace both asked for and named, or an impossible severity range
 		return bleve.NewMatchNoneQuery(), consumed
 	case 1:
 		return keys[0], consumed
@@ -181,7 +190,7 @@ func phraseQuery(p string) query.Query {
 	mp := bleve.NewMatchPhraseQuery(p)
 	mp.SetField(fieldText)
 	qs := []query.Query{mp}
-	if !strings.ContainsFunc(p, func(r rune) bool { return r == ' ' || r == '\t' }) {
+	if !strings.ContainsFunc(p, unicode.IsSpace) { // identifier tokens end at any space
 		qs = append(qs, term(fieldIdent, strings.ToLower(p)))
 	}
 	return bleve.NewDisjunctionQuery(qs...)

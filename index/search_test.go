@@ -177,6 +177,33 @@ func TestSearchNeverLeavesItsNamespaces(t *testing.T) {
 	assert.Equal(t, kite.EINVALID, kite.ErrorCode(err))
 }
 
+// Several ns: terms mean any of them (an issue has one namespace), within
+// the namespaces the search is restricted to. The service restricts a
+// search without a namespace parameter to the query's ns: terms.
+func TestSearchSeveralNamespaces(t *testing.T) {
+	x := openFilled(t)
+	both := []string{"team-a", "team-b"}
+	cases := []struct {
+		q    string
+		ns   []string
+		want []string
+	}{
+		{"ns:team-a ns:team-b", both, []string{"deps", "other-ns", "pull", "regress", "timeout"}},
+		{"ns:team-a ns:team-b imagepullbackoff", both, []string{"other-ns", "pull"}},
+		{"ns:team-b is:active ns:team-a severity:<major", both, []string{"deps", "other-ns"}},
+		{"ns:team-a ns:team-b -ns:team-a", both, []string{"other-ns"}},
+		{"ns:team-a ns:team-b imagepullbackoff", []string{"team-a"}, []string{"pull"}},
+		{"ns:team-b ns:team-c", []string{"team-a"}, []string{}},
+	}
+	for _, c := range cases {
+		t.Run(c.q, func(t *testing.T) {
+			got := hitIDs(search(t, x, c.q, c.ns...))
+			slices.Sort(got)
+			assert.Equal(t, c.want, got)
+		})
+	}
+}
+
 func TestSearchFacets(t *testing.T) {
 	x := openFilled(t)
 	pq, err := kite.ParseQuery("failed", now)

@@ -59,25 +59,7 @@ func (s *Service) counterFacets(ctx context.Context, q *kite.Query, namespaces, 
 }
 
 func tupleMatches(q *kite.Query, c store.TupleCount) bool {
-	for _, t := range q.Terms {
-		var ok bool
-		switch t.Field {
-		case kite.FieldNamespace:
-			ok = c.Namespace == t.Text
-		case kite.FieldState:
-			ok = string(c.State) == t.Text
-		case kite.FieldIssueType:
-			ok = string(c.IssueType) == t.Text
-		case kite.FieldSeverity:
-			lo, hi := t.SeverityRanks()
-			r := c.Severity.Rank()
-			ok = r >= lo && r <= hi
-		}
-		if ok == t.Negated {
-			return false
-		}
-	}
-	return true
+	return q.Matches(&kite.Issue{Namespace: c.Namespace, State: c.State, Severity: c.Severity, IssueType: c.IssueType})
 }
 
 func facetValue(field string, c store.TupleCount) string {

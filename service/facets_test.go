@@ -32,7 +32,7 @@ func TestCounterFacetsMatchTheIndex(t *testing.T) {
 	servicetest.WaitIndexed(t, s)
 
 	namespaces := []string{"ns-0", "ns-1", "ns-2"}
-	for _, qs := range []string{"", "is:active", "severity:>=major -type:build", "ns:ns-1", "-is:resolved severity:<critical", "type:test severity:info"} {
+	for _, qs := range []string{"", "is:active", "severity:>=major -type:build", "ns:ns-1", "ns:ns-0 ns:ns-2 is:active", "-ns:ns-1", "-is:resolved severity:<critical", "type:test severity:info"} {
 		t.Run(qs, func(t *testing.T) {
 			q, err := kite.ParseQuery(qs, time.Now())
 			require.NoError(t, err)
