@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -91,4 +92,38 @@ func TestListIssuesMethodNotAllowed(t *testing.T) {
 	res := ts.do(t, http.MethodPatch, "/api/v1/issues", nil)
 	requireError(t, res, http.StatusMethodNotAllowed, "Method not allowed")
 	assert.Equal(t, "GET, POST, OPTIONS", res.Header.Get("Allow"))
+}
+
+// TestListSearchShortSubstrings: the original Kite's search was a
+// case-insensitive LIKE over title and description, so words shorter than
+// the index matches inside other words still find what they are part of.
+func TestListSearchShortSubstrings(t *testing.T) {
+	ts := newTestServer(t)
+	titled := func(title, desc string) func(map[string]any) {
+		return func(b map[string]any) { b["title"], b["description"] = title, desc }
+	}
+	oom := ts.createIssue(t, "team-a", "build", titled("OOMKilled in step build", "container exited with code 137"))
+	pull := ts.createIssue(t, "team-a", "deploy", titled("Image pull error", "manifest unknown for quay.io/org/img:v2"))
+	other := ts.createIssue(t, "team-a", "test", titled("Tests failed", "3 tests failed in pkg/orders"))
+	ts.createIssue(t, "team-b", "build", titled("OOMKilled in step build", "container exited with code 137"))
+
+	for search, want := range map[string][]string{
+		"or":     {pull.ID, other.ID}, // error, orders
+		"in":     {oom.ID, other.ID},  // "in step", "in pkg"
+		"13":     {oom.ID},            // 137
+		"code 1": {oom.ID},            // code 137
+		"OR 13":  {},
+		"D":      {oom.ID, other.ID},
+		"é":      {},
+	} {
+		res := ts.do(t, http.MethodGet, "/api/v1/issues?namespace=team-a&search="+url.QueryEscape(search), nil)
+		require.Equal(t, http.StatusOK, res.Code, "%q: %s", search, res.Raw)
+		data, total, _, _ := listOf(t, res)
+		var got []string
+		for _, d := range data {
+			got = append(got, d.(map[string]any)["id"].(string))
+		}
+		assert.ElementsMatch(t, want, got, "search=%q", search)
+		assert.Equal(t, float64(len(want)), total, "search=%q", search)
+	}
 }

@@ -14,9 +14,16 @@ import (
 	"github.com/konflux-ci/kite"
 )
 
+// MinPartLen is the shortest word, in characters, that the index matches
+// as part of a longer one (a word's start, or anywhere inside an
+// identifier). A shorter word matches only whole words: enumerating every
+// term that contains one or two characters would cost a scan of the whole
+// term dictionary and match nearly everything.
+const MinPartLen = 3
+
 // toBleve turns a parsed query into a Bleve query restricted to the given
 // namespaces: every positive term must match, no negated term may. With
-// substring, free words of three or more characters also match inside
+// substring, free words of MinPartLen or more characters also match inside
 // identifier tokens.
 func toBleve(q *kite.Query, namespaces []string, substring bool) query.Query {
 	keys, consumed := scopeFilter(q, namespaces)
@@ -27,7 +34,7 @@ func toBleve(q *kite.Query, namespaces []string, substring bool) query.Query {
 			continue
 		}
 		tq := termQuery(t)
-		if substring && t.Kind == kite.TermWord && len(t.Text) >= 3 {
+		if substring && t.Kind == kite.TermWord && utf8.RuneCountInString(t.Text) >= MinPartLen {
 			w := bleve.NewWildcardQuery("*" + strings.ToLower(t.Text) + "*")
 			w.SetField(fieldIdent)
 			tq = bleve.NewDisjunctionQuery(tq, w)
@@ -166,9 +173,9 @@ func wordQuery(w string) query.Query {
 		boosted(fieldMatch(fieldTitle, w), 2),
 		boosted(term(fieldIdent, strings.ToLower(w)), 1.5),
 	}
-	// A word of three letters or more also matches as the start of a
+	// A word of MinPartLen letters or more also matches as the start of a
 	// word part: "depend" finds "dependency", "pull" "ImagePullBackOff".
-	if lw := strings.ToLower(w); utf8.RuneCountInString(lw) >= 3 && !strings.ContainsFunc(lw, unicode.IsSpace) {
+	if lw := strings.ToLower(w); utf8.RuneCountInString(lw) >= MinPartLen && !strings.ContainsFunc(lw, unicode.IsSpace) {
 		p := bleve.NewPrefixQuery(lw)
 		p.SetField(fieldText)
 		p.SetBoost(0.5)

@@ -3,8 +3,10 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/konflux-ci/kite"
 	"github.com/konflux-ci/kite/index"
@@ -116,11 +118,13 @@ func (s *Service) records(ctx context.Context, hits []index.Hit) ([]*kite.Issue,
 }
 
 // ListIssues is the v1 list. Its search parameter goes to the index (every
-// word must match: as a word, a word's start or part, or an identifier);
-// until the index is first ready it falls back to the store's substring
-// scan. Lists without search are the store's.
+// word must match: as a word, a word's start or part, or an identifier).
+// The store's substring scan of the namespace answers instead when a word
+// is shorter than the index matches inside other words (the original
+// Kite's LIKE found "13" in "code 137" and "or" in "error"), and until the
+// index is first ready. Lists without search are the store's.
 func (s *Service) ListIssues(ctx context.Context, f kite.IssueFilter) (*kite.IssueList, error) {
-	if strings.TrimSpace(f.Search) == "" || !s.ready.Load() {
+	if strings.TrimSpace(f.Search) == "" || !s.ready.Load() || hasShortWord(f.Search) {
 		return s.Store.ListIssues(ctx, f)
 	}
 	if err := f.Validate(); err != nil {
@@ -145,6 +149,14 @@ func (s *Service) ListIssues(ctx context.Context, f kite.IssueFilter) (*kite.Iss
 		}
 	}
 	return out, nil
+}
+
+// hasShortWord reports whether a v1 search has a word the index would
+// match only whole.
+func hasShortWord(search string) bool {
+	return slices.ContainsFunc(strings.Fields(search), func(w string) bool {
+		return utf8.RuneCountInString(w) < index.MinPartLen
+	})
 }
 
 // listQuery expresses a v1 list filter in the query language's terms,

@@ -152,14 +152,14 @@ func listScanned(tx *bolt.Tx, f kite.IssueFilter) ([]listed, int, error) {
 	} else {
 		ids = idsWithPrefix(tx.Bucket(bucketByNS).Cursor(), nsPrefix(f.Namespace))
 	}
-	needle := strings.ToLower(f.Search)
+	words := strings.Fields(strings.ToLower(f.Search))
 	var hits []listed
 	for _, id := range ids {
 		is, err := loadIssue(tx, id)
 		if err != nil {
 			return nil, 0, err
 		}
-		if is == nil || !matches(is, f, needle) {
+		if is == nil || !matches(is, f, words) {
 			continue
 		}
 		hits = append(hits, listed{id, is})
@@ -175,7 +175,11 @@ func listScanned(tx *bolt.Tx, f kite.IssueFilter) ([]listed, int, error) {
 	return hits[lo:hi], total, nil
 }
 
-func matches(is *kite.Issue, f kite.IssueFilter, needle string) bool {
+// matches applies a list filter to one issue. Every search word (already
+// lower-cased) must occur in the title or the description, as the original
+// Kite's case-insensitive LIKE found it; a search of several words finds
+// what the whole string found, and also the words apart.
+func matches(is *kite.Issue, f kite.IssueFilter, words []string) bool {
 	switch {
 	case f.State != "" && is.State != f.State,
 		f.Severity != "" && is.Severity != f.Severity,
@@ -184,9 +188,14 @@ func matches(is *kite.Issue, f kite.IssueFilter, needle string) bool {
 		f.ResourceName != "" && is.Scope.ResourceName != f.ResourceName:
 		return false
 	}
-	if needle == "" {
+	if len(words) == 0 {
 		return true
 	}
-	return strings.Contains(strings.ToLower(is.Title), needle) ||
-		strings.Contains(strings.ToLower(is.Description), needle)
+	title, desc := strings.ToLower(is.Title), strings.ToLower(is.Description)
+	for _, w := range words {
+		if !strings.Contains(title, w) && !strings.Contains(desc, w) {
+			return false
+		}
+	}
+	return true
 }
