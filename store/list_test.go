@@ -80,7 +80,10 @@ func bruteForce(all []*kite.Issue, f kite.IssueFilter) *kite.IssueList {
 			(f.ResourceName != "" && is.Scope.ResourceName != f.ResourceName) {
 			continue
 		}
-		if f.Search != "" && !strings.Contains(strings.ToLower(is.Title+"\x00"+is.Description), strings.ToLower(f.Search)) {
+		// Each search word in the title or the description.
+		if slices.ContainsFunc(strings.Fields(strings.ToLower(f.Search)), func(w string) bool {
+			return !strings.Contains(strings.ToLower(is.Title), w) && !strings.Contains(strings.ToLower(is.Description), w)
+		}) {
 			continue
 		}
 		hits = append(hits, is)
