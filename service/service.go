@@ -58,6 +58,7 @@ type Service struct {
 	storeRev atomic.Uint64
 	applied  *revWaiter
 	ready    atomic.Bool
+	readyC   chan struct{} // closed when ready first turns true
 	progress atomic.Pointer[Progress]
 
 	cancel context.CancelFunc
@@ -100,6 +101,7 @@ func Open(o Options) (*Service, error) {
 		retain:  o.RetainChanges,
 		runTTL:  o.RunRetention,
 		wake:    make(chan struct{}, 1),
+		readyC:  make(chan struct{}),
 		hub:     &hub{subs: map[*subscriber]struct{}{}, wake: make(chan struct{}, 1), metrics: fm},
 	}
 	s.Store, err = store.Open(store.Options{
@@ -158,6 +160,10 @@ func (s *Service) Close() error {
 // start; until then searches are refused and the list's search parameter
 // falls back to scanning the store.
 func (s *Service) Ready() bool { return s.ready.Load() }
+
+// ReadyC is closed when the index has caught up with the store once, so
+// that a caller can wait for readiness instead of polling Ready.
+func (s *Service) ReadyC() <-chan struct{} { return s.readyC }
 
 // Progress is how far a rebuild has come.
 type Progress struct {

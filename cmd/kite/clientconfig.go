@@ -103,7 +103,7 @@ func (o *clientOptions) client() (*api.Client, error) {
 	}
 	c, err := api.NewClient(api.ClientOptions{Server: server, Token: firstOf(o.token, envValue(o.env, "KITE_TOKEN"), cfg.Token)})
 	if err != nil {
-		return nil, usageErrorf("%v", err)
+		return nil, usageError{err}
 	}
 	return c, nil
 }
@@ -153,7 +153,6 @@ func newConfigCmd(env lookupEnv) *cobra.Command {
 		Long: `The client commands (kite issues, kite tui) read the server URL, the token
 and a default namespace from $XDG_CONFIG_HOME/kite/config.yaml (or
 ~/.config/kite/config.yaml). Flags and KITE_SERVER / KITE_TOKEN win over it.`,
-		Args: cobra.NoArgs,
 	}
 	key := func(args []string) (string, error) {
 		if !slices.Contains(configKeys, args[0]) {
@@ -203,7 +202,7 @@ and a default namespace from $XDG_CONFIG_HOME/kite/config.yaml (or
 			}
 			if k == "server" {
 				if _, err := api.NewClient(api.ClientOptions{Server: args[1]}); err != nil {
-					return usageErrorf("%v", err)
+					return usageError{err}
 				}
 			}
 			c, path, err := loadConfig(env)

@@ -87,16 +87,21 @@ func (c *issueCmds) listCmd() *cobra.Command {
 					return err
 				}
 				out = append(out, page.Issues...)
-				if !all || len(page.Issues) == 0 || f.Offset+len(page.Issues) >= page.Total {
+				end := f.Offset + len(page.Issues)
+				if len(page.Issues) == 0 || end >= page.Total {
 					break
 				}
-				f.Offset += len(page.Issues)
+				if !all {
+					notePartial(cmd.ErrOrStderr(), c.output, len(out), page.Total)
+					break
+				}
+				f.Offset = end
 			}
 			if err := s.print.issues(out); err != nil {
 				return err
 			}
 			if watch {
-				return c.follow(cmd, s, filterQuery(f))
+				return c.follow(cmd, s, []string{s.ns}, filterQuery(f))
 			}
 			return nil
 		},
@@ -155,8 +160,10 @@ func (c *issueCmds) searchCmd() *cobra.Command {
 			if err != nil {
 				return usageErrorf("%s", kite.ErrorDetails(err))
 			}
-			req := kite.SearchRequest{Query: query, Limit: limit}
-			if len(parsed.Namespaces()) == 0 || c.namespace != "" {
+			// -n, or the session's namespace when the query names none;
+			// the --watch that follows sees the same namespaces.
+			req := kite.SearchRequest{Query: query, Limit: limit, Namespaces: parsed.Namespaces()}
+			if len(req.Namespaces) == 0 || c.namespace != "" {
 				req.Namespaces = []string{s.ns}
 			}
 			var out []*kite.Issue
@@ -168,10 +175,11 @@ func (c *issueCmds) searchCmd() *cobra.Command {
 				for _, h := range res.Hits {
 					out = append(out, h.Issue)
 				}
-				if !all || res.NextCursor == "" {
-					if res.NextCursor != "" && c.output != "json" && c.output != "yaml" {
-						fmt.Fprintf(cmd.ErrOrStderr(), "%d of %d shown; --all for every page\n", len(out), res.Total)
-					}
+				if res.NextCursor == "" {
+					break
+				}
+				if !all {
+					notePartial(cmd.ErrOrStderr(), c.output, len(out), res.Total)
 					break
 				}
 				req.Cursor = res.NextCursor
@@ -180,7 +188,7 @@ func (c *issueCmds) searchCmd() *cobra.Command {
 				return err
 			}
 			if watch {
-				return c.follow(cmd, s, query)
+				return c.follow(cmd, s, req.Namespaces, query)
 			}
 			return nil
 		},
@@ -191,16 +199,16 @@ func (c *issueCmds) searchCmd() *cobra.Command {
 	return cmd
 }
 
-// follow prints the changes matching query until interrupted, resuming
+// follow prints the changes in namespaces matching query until interrupted, resuming
 // after broken connections with growing pauses and starting over (with a
 // notice) when the server says changes were missed.
-func (c *issueCmds) follow(cmd *cobra.Command, s *session, query string) error {
+func (c *issueCmds) follow(cmd *cobra.Command, s *session, namespaces []string, query string) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	var after uint64
 	backoff := time.Second
 	for {
-		feed, err := s.client.Subscribe(ctx, kite.ChangeRequest{Namespaces: []string{s.ns}, Query: query, After: after})
+		feed, err := s.client.Subscribe(ctx, kite.ChangeRequest{Namespaces: namespaces, Query: query, After: after})
 		if err == nil {
 			backoff = time.Second
 			for ch := range feed.C {
@@ -338,40 +346,6 @@ func (c *issueCmds) updateCmd() *cobra.Command {
 	fl.StringVar(&state, "state", "", "ACTIVE or RESOLVED")
 	fl.StringVar(&as, "as", "", "who makes the change (recorded in the timeline)")
 	return cmd
-}
-
-// eachID runs fn for every id argument, printing each result; the first
-// error stops it.
-func (c *issueCmds) eachID(use, short string, fn func(ctx context.Context, s *session, id string) (*kite.Issue, error)) *cobra.Command {
-	return &cobra.Command{
-		Use:   use + " ID...",
-		Short: short,
-		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := c.session(cmd)
-			if err != nil {
-				return err
-			}
-			var done []*kite.Issue
-			for _, id := range args {
-				is, err := fn(cmd.Context(), s, id)
-				if err != nil {
-					return err
-				}
-				if is != nil {
-					done = append(done, is)
-				} else if c.output == "name" {
-					fmt.Fprintln(cmd.OutOrStdout(), id)
-				} else if c.output != "json" && c.output != "yaml" {
-					fmt.Fprintf(cmd.ErrOrStderr(), "%s %sd\n", id, use)
-				}
-			}
-			if len(done) > 0 {
-				return s.print.issues(done)
-			}
-			return nil
-		},
-	}
 }
 
 func (c *issueCmds) resolveCmd() *cobra.Command {

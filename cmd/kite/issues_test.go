@@ -201,12 +201,11 @@ func TestKubectlPlugin(t *testing.T) {
 	assert.Contains(t, string(out), "kubectl kite issues [command]")
 }
 
-// TestIssuesWatch runs kite issues list --watch as a process: it prints
-// the list, then each change as it happens, until interrupted.
-func TestIssuesWatch(t *testing.T) {
-	c := newCLI(t)
-	first := c.create("team-a", "Already there", "component/a")
-	cmd := exec.Command(os.Args[0], "issues", "list", "-n", "team-a", "--watch", "-o", "name")
+// watching runs a kite command with --watch as a process and returns its
+// output lines and a function that reads the next one.
+func watching(t *testing.T, c *cli, args ...string) (*exec.Cmd, <-chan string, func() string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "KITE_TEST_MAIN=1", "KITE_SERVER="+c.env["KITE_SERVER"], "HOME="+c.env["HOME"], "XDG_CONFIG_HOME="+c.env["XDG_CONFIG_HOME"])
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -230,23 +229,49 @@ func TestIssuesWatch(t *testing.T) {
 		}
 		return ""
 	}
-	assert.Equal(t, first.ID, readLine(), "the list first")
-	// The subscription starts after the list; keep changing the issue
-	// until a change shows up.
+	return cmd, lines, readLine
+}
+
+// awaitChange creates issues in ns until one of them is printed: the
+// subscription starts after the first page, so an early one may be missed.
+func awaitChange(t *testing.T, c *cli, lines <-chan string, ns string) {
+	t.Helper()
 	var seen string
 	created := map[string]bool{}
 	deadline := time.Now().Add(10 * time.Second)
 	for i := 0; seen == "" && time.Now().Before(deadline); i++ {
-		created[c.create("team-a", "New one", fmt.Sprintf("component/b%d", i)).ID] = true
+		created[c.create(ns, "New one", fmt.Sprintf("component/b%d", i)).ID] = true
 		select {
 		case seen = <-lines:
 			assert.True(t, created[seen], "the change of an issue made after the list: %s", seen)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	require.NotEmpty(t, seen, "a change was printed")
+	require.NotEmpty(t, seen, "a change in %s was printed", ns)
+}
+
+// TestIssuesWatch runs kite issues list --watch as a process: it prints
+// the list, then each change as it happens, until interrupted.
+func TestIssuesWatch(t *testing.T) {
+	c := newCLI(t)
+	first := c.create("team-a", "Already there", "component/a")
+	cmd, lines, readLine := watching(t, c, "issues", "list", "-n", "team-a", "--watch", "-o", "name")
+	assert.Equal(t, first.ID, readLine(), "the list first")
+	awaitChange(t, c, lines, "team-a")
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
 	require.NoError(t, cmd.Wait(), "an interrupted watch exits 0")
+}
+
+// TestSearchWatchFollowsTheQuerysNamespaces: a search over several ns:
+// follows all of them, not the session's namespace.
+func TestSearchWatchFollowsTheQuerysNamespaces(t *testing.T) {
+	c := newCLI(t)
+	first := c.create("team-b", "Already there", "component/a")
+	cmd, lines, readLine := watching(t, c, "issues", "search", "ns:team-b ns:team-c", "--watch", "-o", "name")
+	assert.Equal(t, first.ID, readLine(), "the results first")
+	awaitChange(t, c, lines, "team-c")
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	require.NoError(t, cmd.Wait())
 }
 
 func TestCompletion(t *testing.T) {
@@ -276,4 +301,29 @@ func TestFilterQueryKeepsEveryListFilter(t *testing.T) {
 		edit(&other)
 		assert.False(t, q.Matches(&other), "%+v", other)
 	}
+}
+
+// list says when it shows a page short of the total, as search does.
+func TestIssuesListSaysHowManyShown(t *testing.T) {
+	c := newCLI(t)
+	for i := range 3 {
+		c.create("team-a", "Build failed", fmt.Sprintf("component/c%d", i))
+	}
+	const notice = "2 of 3 shown; --all for every page\n"
+	code, out, errs := c.run("issues", "list", "-n", "team-a", "--limit", "2", "-o", "name")
+	require.Equal(t, exitOK, code, errs)
+	assert.Len(t, strings.Fields(out), 2)
+	assert.Equal(t, notice, errs)
+	for _, args := range [][]string{
+		{"--limit", "2", "--all"},
+		{"--limit", "3"},
+		{"--limit", "2", "-o", "json"},
+	} {
+		_, _, errs := c.run(append([]string{"issues", "list", "-n", "team-a"}, args...)...)
+		assert.Empty(t, errs, "%q", args)
+	}
+	require.Eventually(t, func() bool {
+		_, _, errs := c.run("issues", "search", "-n", "team-a", "build", "--limit", "2", "-o", "name")
+		return errs == notice
+	}, 10*time.Second, 20*time.Millisecond, "search says it the same way")
 }

@@ -4,13 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
-	"golang.org/x/term"
 	"sigs.k8s.io/yaml"
 
 	"github.com/konflux-ci/kite"
@@ -27,7 +24,7 @@ type printer struct {
 
 func newPrinter(out io.Writer, format string, env lookupEnv) *printer {
 	p := &printer{out: out, format: format, now: time.Now}
-	if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if isTerminal(out) {
 		_, noColor := env("NO_COLOR")
 		p.color = !noColor
 	}
@@ -73,34 +70,52 @@ func dataOrNames[T any](p *printer, items []T, name func(T) string) (bool, error
 	return false, nil
 }
 
+// notePartial tells stderr that the results stop at a page before the
+// total. JSON and YAML are read by programs, which get no prose.
+func notePartial(stderr io.Writer, format string, shown, total int) {
+	if format != "json" && format != "yaml" {
+		fmt.Fprintf(stderr, "%d of %d shown; --all for every page\n", shown, total)
+	}
+}
+
+// removed reports an issue a command took away: its id with -o name, a
+// line saying what became of it in tables, nothing in JSON or YAML.
+func (p *printer) removed(id, what string) error {
+	switch p.format {
+	case "json", "yaml":
+		return nil
+	case "name":
+		_, err := fmt.Fprintln(p.out, id)
+		return err
+	}
+	_, err := fmt.Fprintf(p.out, "%s %s\n", id, what)
+	return err
+}
+
 // issues prints a list of issues.
 func (p *printer) issues(list []*kite.Issue) error {
 	if done, err := dataOrNames(p, list, func(is *kite.Issue) string { return is.ID }); done {
 		return err
 	}
-	tw := tabwriter.NewWriter(p.out, 0, 4, 2, ' ', 0)
+	var t table
 	wide := p.format == "wide"
 	if wide {
-		fmt.Fprintln(tw, "ID\tSEVERITY\tSTATE\tNAMESPACE\tTYPE\tSCOPE\tOCCURRENCES\tLAST SEEN\tTITLE")
+		t.row("ID", "SEVERITY", "STATE", "NAMESPACE", "TYPE", "SCOPE", "OCCURRENCES", "LAST SEEN", "TITLE")
 	} else {
-		fmt.Fprintln(tw, "ID\tSEVERITY\tSTATE\tNAMESPACE\tOCCURRENCES\tLAST SEEN\tTITLE")
+		t.row("ID", "SEVERITY", "STATE", "NAMESPACE", "OCCURRENCES", "LAST SEEN", "TITLE")
 	}
 	for _, is := range list {
 		// Ids are shown whole: a UUIDv7's leading digits are its creation
 		// time, so no prefix tells issues of the same minute apart.
-		id, title := is.ID, is.Title
-		if !wide {
-			title = truncate(title, 60)
-		}
+		occurrences := strconv.FormatInt(is.Occurrences, 10)
 		if wide {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", id, p.severity(is.Severity), p.state(is), is.Namespace,
-				is.IssueType, is.Scope.ResourceType+"/"+is.Scope.ResourceName, is.Occurrences, p.age(is.LastSeen), title)
+			t.row(is.ID, p.severity(is.Severity), p.state(is), is.Namespace, string(is.IssueType),
+				is.Scope.ResourceType+"/"+is.Scope.ResourceName, occurrences, p.age(is.LastSeen), is.Title)
 		} else {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", id, p.severity(is.Severity), p.state(is), is.Namespace,
-				is.Occurrences, p.age(is.LastSeen), title)
+			t.row(is.ID, p.severity(is.Severity), p.state(is), is.Namespace, occurrences, p.age(is.LastSeen), truncate(is.Title, 60))
 		}
 	}
-	return tw.Flush()
+	return t.write(p.out)
 }
 
 // issue prints one issue: all of it in table formats.
@@ -112,10 +127,10 @@ func (p *printer) issue(is *kite.Issue) error {
 		_, err := fmt.Fprintln(p.out, is.ID)
 		return err
 	}
-	tw := tabwriter.NewWriter(p.out, 0, 4, 2, ' ', 0)
+	var t table
 	row := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+			t.row(k+":", v)
 		}
 	}
 	row("ID", is.ID)
@@ -156,7 +171,7 @@ func (p *printer) issue(is *kite.Issue) error {
 			row("Related", r.Source.ID+" "+r.Source.Title)
 		}
 	}
-	if err := tw.Flush(); err != nil {
+	if err := t.write(p.out); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(p.out, "\n%s\n", is.Description)
@@ -168,12 +183,12 @@ func (p *printer) events(evs []kite.Event) error {
 	if done, err := dataOrNames(p, evs, func(e kite.Event) string { return strconv.FormatUint(e.Rev, 10) }); done {
 		return err
 	}
-	tw := tabwriter.NewWriter(p.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tEVENT\tACTOR\tMESSAGE")
+	var t table
+	t.row("TIME", "EVENT", "ACTOR", "MESSAGE")
 	for _, e := range evs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Time.Format(time.RFC3339), e.Kind, e.Actor, e.Message)
+		t.row(e.Time.Format(time.RFC3339), string(e.Kind), e.Actor, e.Message)
 	}
-	return tw.Flush()
+	return t.write(p.out)
 }
 
 // change prints one change of a --watch: a JSON object per line in json,

@@ -47,22 +47,18 @@ func reindex(ctx context.Context, dataDir string, out io.Writer) error {
 	}
 	defer func() { _ = svc.Close() }() // on early return; closing twice is harmless
 	// On a terminal the bar redraws in place; in a log, a line every few
-	// seconds.
+	// seconds. Either way the command ends as soon as the index is ready.
 	every, lineEnd := 5*time.Second, "\n"
 	if isTerminal(out) {
 		every, lineEnd = 250*time.Millisecond, "\r"
 	}
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for !svc.Ready() {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick.C:
-			if p := svc.RebuildProgress(); p != nil {
-				fmt.Fprint(out, progressLine(*p, time.Now())+lineEnd)
-			}
-		}
+	draw := time.NewTicker(every)
+	defer draw.Stop()
+	err = awaitReady(ctx, svc, draw.C, func(p service.Progress) {
+		fmt.Fprint(out, progressLine(p, time.Now())+lineEnd)
+	})
+	if err != nil {
+		return err
 	}
 	n, err := svc.Count()
 	if err != nil {
@@ -77,14 +73,29 @@ func reindex(ctx context.Context, dataDir string, out io.Writer) error {
 	return svc.Close()
 }
 
-// isTerminal reports whether w is a character device (a terminal).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
+// rebuildState is what reindex watches of the service: its readiness and
+// the progress of its rebuild.
+type rebuildState interface {
+	ReadyC() <-chan struct{}
+	RebuildProgress() *service.Progress
+}
+
+// awaitReady returns once svc's index is ready, or with ctx's error,
+// passing the rebuild's progress to show at every tick of draw. It ends as
+// soon as the index is ready, whatever the pace of the display.
+func awaitReady(ctx context.Context, svc rebuildState, draw <-chan time.Time, show func(service.Progress)) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-svc.ReadyC():
+			return nil
+		case <-draw:
+			if p := svc.RebuildProgress(); p != nil {
+				show(*p)
+			}
+		}
 	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // progressLine renders one line of rebuild progress: a bar, items, rate

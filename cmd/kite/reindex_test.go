@@ -61,3 +61,50 @@ func TestProgressLine(t *testing.T) {
 	assert.Contains(t, line, "[=======       ")
 	assert.Contains(t, progressLine(service.Progress{Total: 10, Started: start}, start), "ETA ?")
 }
+
+// fakeRebuild is an index rebuild that ends when the test closes ready.
+type fakeRebuild struct {
+	ready    chan struct{}
+	progress service.Progress
+}
+
+func (f *fakeRebuild) ReadyC() <-chan struct{} { return f.ready }
+
+func (f *fakeRebuild) RebuildProgress() *service.Progress {
+	p := f.progress
+	return &p
+}
+
+// The wait ends when the index is ready, not at the next progress line:
+// with output to a log (a line every few seconds) it used to take until
+// then.
+func TestAwaitReadyNeedsNoProgressTick(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	svc := &fakeRebuild{ready: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		// A nil channel never ticks.
+		done <- awaitReady(ctx, svc, nil, func(service.Progress) { t.Error("progress shown without a tick") })
+	}()
+	close(svc.ready)
+	require.NoError(t, <-done)
+}
+
+func TestAwaitReadyShowsProgressAtEachTick(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	svc := &fakeRebuild{ready: make(chan struct{}), progress: service.Progress{Done: 5, Total: 10}}
+	draw := make(chan time.Time)
+	shown := make(chan service.Progress)
+	done := make(chan error, 1)
+	go func() {
+		done <- awaitReady(ctx, svc, draw, func(p service.Progress) { shown <- p })
+	}()
+	for range 2 {
+		draw <- time.Now()
+		assert.Equal(t, service.Progress{Done: 5, Total: 10}, <-shown)
+	}
+	close(svc.ready)
+	require.NoError(t, <-done)
+}

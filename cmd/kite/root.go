@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -22,16 +21,6 @@ const (
 // lookupEnv reads one environment variable; tests pass their own.
 type lookupEnv func(string) (string, bool)
 
-// usageError marks a mistake in how a command was called (exit code 2).
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
-
-func usageErrorf(format string, args ...any) error {
-	return usageError{fmt.Errorf(format, args...)}
-}
-
 // run executes the command line and returns the process exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env lookupEnv) int {
 	root := newRootCmd(env)
@@ -39,31 +28,33 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env lookupEnv
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	// Cobra adds its completion command on Execute, writing to the output
+	// set by then; added here, after SetOut, it is a group command
+	// strictUsage sees like the others.
+	root.InitDefaultCompletionCmd()
+	strictUsage(root)
 	err := root.Execute()
-	if err == nil {
-		return exitOK
+	if err != nil {
+		fmt.Fprintf(stderr, "kite: %v\n", err)
 	}
-	fmt.Fprintf(stderr, "kite: %v\n", err)
+	return exitCode(err)
+}
+
+// exitCode maps an error to the documented exit codes by its type.
+func exitCode(err error) int {
 	var ue usageError
+	var be *bulkError
 	switch {
-	case errors.As(err, &ue) || isCobraUsageError(err):
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ue):
 		return exitUsage
+	case errors.As(err, &be):
+		return be.exitCode()
 	case kite.ErrorCode(err) == kite.ENOTFOUND:
 		return exitNotFound
 	}
 	return exitError
-}
-
-// isCobraUsageError recognises cobra's own argument and flag errors, which
-// it returns as plain errors.
-func isCobraUsageError(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "invalid argument", "accepts ", "requires ", "flag needs an argument"} {
-		if strings.Contains(msg, p) {
-			return true
-		}
-	}
-	return false
 }
 
 func newRootCmd(env lookupEnv) *cobra.Command {

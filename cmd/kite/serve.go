@@ -156,6 +156,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 		defer func() { stopWatch(); <-watchDone }()
 	}
 
+	closing := make(chan struct{})
 	handler, err := api.New(api.Options{
 		Service:      st,
 		Ping:         st.Ping,
@@ -168,6 +169,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 		LogsEndpoint: o.logsEndpoint,
 		CORSOrigin:   o.corsOrigin,
 		Checks:       checks,
+		Closing:      closing,
 	})
 	if err != nil {
 		return err
@@ -183,6 +185,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(func() { close(closing) })
 	stopDebug, err := startDebug(o.debugAddr, log)
 	if err != nil {
 		_ = ln.Close()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"net/http"
@@ -35,9 +36,21 @@ func TestServeDemoAndGracefulShutdown(t *testing.T) {
 		assert.Equal(t, http.StatusOK, resp.StatusCode, path)
 	}
 
+	// An open event stream (a console, a --watch) must not hold up
+	// shutdown: it ends, and the server exits 0 well within its grace.
+	stream, err := http.Get(srv.url("/api/v1/events?namespace=team-a"))
+	require.NoError(t, err)
+	defer func() { _ = stream.Body.Close() }()
+	sc := bufio.NewScanner(stream.Body)
+	for sc.Scan() && sc.Text() != ": subscribed" {
+	}
+
 	require.NoError(t, srv.cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, srv.wait(t))
 	assert.Contains(t, srv.logs.String(), `"msg":"stopped"`)
+	for sc.Scan() {
+	}
+	assert.NoError(t, sc.Err(), "the stream ended cleanly")
 
 	// Restarted with --demo over a non-empty store, nothing is added.
 	again := startServer(t, dir, "--demo")

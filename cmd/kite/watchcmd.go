@@ -65,7 +65,7 @@ func remoteWatch(ctx context.Context, o remoteWatchOptions, log *slog.Logger) er
 	}
 	client, err := api.NewClient(api.ClientOptions{Server: o.server, Token: o.token})
 	if err != nil {
-		return usageErrorf("--server: %v", err)
+		return usageErrorf("--server: %w", err)
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -75,7 +75,7 @@ func (o *watchOptions) validate() error {
 	if o.selector != "" {
 		sel, err := labels.Parse(o.selector)
 		if err != nil {
-			return usageErrorf("--watch-namespace-selector: %v", err)
+			return usageErrorf("--watch-namespace-selector: %w", err)
 		}
 		o.nsSelector = sel
 	}
@@ -83,7 +83,7 @@ func (o *watchOptions) validate() error {
 	if o.severityRules != "" {
 		var err error
 		if o.rules, err = watch.LoadSeverityRules(o.severityRules); err != nil {
-			return usageErrorf("--watch-severity-rules: %v", err)
+			return usageErrorf("--watch-severity-rules: %w", err)
 		}
 	}
 	return nil
