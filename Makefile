@@ -37,8 +37,9 @@ test-watch: ## Run the PipelineRun watcher's tests against a real kube-apiserver
 	KUBEBUILDER_ASSETS=$$(./scripts/envtest.sh) $(GO) test -race -count=1 ./watch/
 
 .PHONY: lint
-lint: ## gofmt, go vet and golangci-lint
+lint: ## gofmt, go vet, golangci-lint (with the architecture's import rules) and the repository checks
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	GO='$(GO)' ./scripts/check-repo.sh
 	$(GO) vet ./...
 	@test -x $(GOLANGCI) || $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
 	$(GOLANGCI) run ./...

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Facet fields a search may count.
+// FacetFields are the fields a search may count.
 var FacetFields = []string{FieldSeverity, FieldIssueType, FieldNamespace, FieldState}
 
 // CheckFacets refuses facet names other than FacetFields.

@@ -133,7 +133,7 @@ func (u *IssueUpdate) Normalize() error {
 	return nil
 }
 
-// ValidateFilter checks a list filter's enum values, normalising aliases.
+// Validate checks a list filter's enum values, normalising aliases.
 func (f *IssueFilter) Validate() error {
 	if strings.TrimSpace(f.Namespace) == "" {
 		return Invalid("namespace", "Missing namespace", "the namespace query parameter is required")

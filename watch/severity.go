@@ -25,9 +25,9 @@ type SeverityRules struct {
 	Default kite.Severity  `json:"default"`
 }
 
-// DefaultSeverityRules: release pipelines are critical (a release is
-// blocked), push builds major (the main branch is broken), pull-request
-// builds minor (one change is), anything else major.
+// DefaultSeverityRules are the built-in rules: release pipelines are
+// critical (a release is blocked), push builds major (the main branch is
+// broken), pull-request builds minor (one change is), anything else major.
 func DefaultSeverityRules() SeverityRules {
 	return SeverityRules{
 		Rules: []SeverityRule{

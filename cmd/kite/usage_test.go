@@ -47,7 +47,7 @@ func TestMistypedSubcommandsAreSuggested(t *testing.T) {
 		typed, meant string
 		group        string
 	}{
-		{[]string{"issues", "reslove", "0190a1b2"}, "reslove", "resolve", "kite issues"},
+		{[]string{"issues", "reslove", "0190a1b2"}, "reslove", "resolve", "kite issues"}, //nolint:misspell // the typo is the point
 		{[]string{"issue", "-n", "team-a", "lisst"}, "lisst", "list", "kite issues"},
 		{[]string{"config", "sett", "server", "https://kite.example"}, "sett", "set", "kite config"},
 		{[]string{"isues"}, "isues", "issues", "kite"},
