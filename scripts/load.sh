@@ -31,6 +31,9 @@ bench -w get -n "$N" -c 8
 bench -w search -n "$NS" -c 1
 bench -w search -n "$NS" -c 8
 bench -w facets -n "$NS" -c 1
+bench -w list-search -n "$NS" -c 1
+bench -w list-short -n "$NS" -c 1
+bench -w list-short -n "$NS" -c 8
 grep -E "VmRSS|RssAnon|RssFile" /proc/$PID/status
 echo "store file after the run: $(du -h "$DATA/kite.db" | cut -f1)"
 echo "index after the run: $(du -sh "$DATA/index.bleve" | cut -f1)"

@@ -157,6 +157,19 @@ func decodeRecord(id, b []byte) (*kite.Issue, error) {
 	return is, nil
 }
 
+// recordText returns the title and the description of an encoded record
+// without decoding the rest: they are its first two fields, and a search
+// scan tests them on every issue of a namespace. The slices alias b.
+func recordText(b []byte) (title, description []byte, err error) {
+	if len(b) == 0 || b[0] != recordVersion {
+		return nil, nil, errShortRecord
+	}
+	r := recordReader{buf: b[1:]}
+	title = r.bytes(r.count())
+	description = r.bytes(r.count())
+	return title, description, r.err
+}
+
 // enumAt reads a one-byte enum code: the value's position in all, from 1.
 func enumAt[T any](r *recordReader, all []T) T {
 	var zero T

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -16,7 +18,7 @@ import (
 // first. Enum filters are answered from the by_ns index and the counters
 // alone: the page costs O(limit + offset) key reads whatever the namespace
 // size. Resource filters go through by_scope; only the substring search
-// reads every record of the namespace.
+// reads every record of the namespace (their titles and descriptions).
 func (s *Store) ListIssues(ctx context.Context, f kite.IssueFilter) (*kite.IssueList, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
@@ -26,9 +28,12 @@ func (s *Store) ListIssues(ctx context.Context, f kite.IssueFilter) (*kite.Issue
 	err := s.view(func(tx *bolt.Tx) error {
 		var page []listed
 		var err error
-		if f.ResourceType != "" || f.ResourceName != "" || f.Search != "" {
+		switch {
+		case f.ResourceType != "" || f.ResourceName != "":
 			page, out.Total, err = listScanned(tx, f)
-		} else {
+		case f.Search != "":
+			page, out.Total, err = listSearched(tx, f)
+		default:
 			page, out.Total = listIndexed(tx, f)
 		}
 		if err != nil {
@@ -61,38 +66,81 @@ type listed struct {
 }
 
 // listIndexed merges the by_ns ranges of every (state, severity, type) tuple
-// the filter admits, newest first. Keys within a range end with
-// detectedAt(8) id(16), so comparing those suffixes orders the merge.
+// the filter admits, newest first: the counters give the total, and only
+// the page's keys are read.
 func listIndexed(tx *bolt.Tx, f kite.IssueFilter) ([]listed, int) {
 	tuples := matchingTuples(f)
 	total := countTuples(tx, f.Namespace, tuples)
 	if f.Offset >= total {
 		return nil, total
 	}
+	page := make([]listed, 0, f.Limit)
+	n := 0
+	walkNewest(tx, f.Namespace, tuples, func(id []byte) bool {
+		if n >= f.Offset {
+			page = append(page, listed{id: bytes.Clone(id)})
+		}
+		n++
+		return n < f.Offset+f.Limit
+	})
+	return page, total
+}
+
+// listSearched answers a search without resource filters: it walks the
+// namespace's issues of the admitted tuples newest first, tests each
+// record's title and description without decoding the rest, counts every
+// match (the v1 total is exact) and keeps only the page's ids, so memory
+// stays the page's however many issues match.
+func listSearched(tx *bolt.Tx, f kite.IssueFilter) ([]listed, int, error) {
+	words := strings.Fields(strings.ToLower(f.Search))
+	records := tx.Bucket(bucketIssues)
+	page := make([]listed, 0, f.Limit)
+	total := 0
+	var err error
+	walkNewest(tx, f.Namespace, matchingTuples(f), func(id []byte) bool {
+		title, desc, e := recordText(records.Get(id))
+		if e != nil {
+			err = fmt.Errorf("issue %s: %w", formatID(id), e)
+			return false
+		}
+		if !containsWords(title, desc, words) {
+			return true
+		}
+		if total >= f.Offset && total < f.Offset+f.Limit {
+			page = append(page, listed{id: bytes.Clone(id)})
+		}
+		total++
+		return true
+	})
+	return page, total, err
+}
+
+// walkNewest calls visit with the id of every issue of namespace ns whose
+// tuple is one of tuples, newest detectedAt first, until visit returns
+// false. Keys within a tuple's by_ns range end with detectedAt(8) id(16),
+// so comparing those suffixes orders the merge of the ranges.
+func walkNewest(tx *bolt.Tx, ns string, tuples []tuple, visit func(id []byte) bool) {
 	b := tx.Bucket(bucketByNS)
 	var heads []*rangeCursor
 	for _, tp := range tuples {
-		if rc := newRangeCursor(b, countKey(f.Namespace, tp)); rc != nil {
+		if rc := newRangeCursor(b, countKey(ns, tp)); rc != nil {
 			heads = append(heads, rc)
 		}
 	}
-	want := min(f.Offset+f.Limit, total)
-	page := make([]listed, 0, f.Limit)
-	for n := 0; n < want && len(heads) > 0; n++ {
+	for len(heads) > 0 {
 		best := 0
 		for i := 1; i < len(heads); i++ {
 			if bytes.Compare(heads[i].suffix(), heads[best].suffix()) > 0 {
 				best = i
 			}
 		}
-		if n >= f.Offset {
-			page = append(page, listed{id: bytes.Clone(heads[best].id())})
+		if !visit(heads[best].id()) {
+			return
 		}
 		if !heads[best].prev() {
 			heads = slices.Delete(heads, best, best+1)
 		}
 	}
-	return page, total
 }
 
 // rangeCursor walks the keys under one prefix from the last to the first.
@@ -134,23 +182,18 @@ func (rc *rangeCursor) prev() bool {
 	return true
 }
 
-// listScanned answers filters the counters cannot: it gathers candidates
-// from by_scope (resource filters) or the whole namespace (search), reads
-// them and filters, sorts and pages in memory.
+// listScanned answers resource filters: it gathers the candidates from
+// by_scope, reads them and filters, sorts and pages in memory.
 func listScanned(tx *bolt.Tx, f kite.IssueFilter) ([]listed, int, error) {
 	var ids [][]byte
-	if f.ResourceType != "" || f.ResourceName != "" {
-		prefix := scopePrefix(f.Namespace, f.ResourceType, f.ResourceName)
-		c := tx.Bucket(bucketByScope).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			_, rname, id := splitScopeKey(k, len(f.Namespace))
-			if f.ResourceName != "" && string(rname) != f.ResourceName {
-				continue
-			}
-			ids = append(ids, bytes.Clone(id))
+	prefix := scopePrefix(f.Namespace, f.ResourceType, f.ResourceName)
+	c := tx.Bucket(bucketByScope).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		_, rname, id := splitScopeKey(k, len(f.Namespace))
+		if f.ResourceName != "" && string(rname) != f.ResourceName {
+			continue
 		}
-	} else {
-		ids = idsWithPrefix(tx.Bucket(bucketByNS).Cursor(), nsPrefix(f.Namespace))
+		ids = append(ids, bytes.Clone(id))
 	}
 	words := strings.Fields(strings.ToLower(f.Search))
 	var hits []listed
@@ -188,12 +231,56 @@ func matches(is *kite.Issue, f kite.IssueFilter, words []string) bool {
 		f.ResourceName != "" && is.Scope.ResourceName != f.ResourceName:
 		return false
 	}
-	if len(words) == 0 {
+	return containsWords([]byte(is.Title), []byte(is.Description), words)
+}
+
+// containsWords reports whether every word (lower-cased) occurs in title or
+// description, case-insensitively.
+func containsWords(title, description []byte, words []string) bool {
+	for _, w := range words {
+		if !containsFold(title, w) && !containsFold(description, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// containsFold reports whether s contains the lower-cased word w, ignoring
+// case. ASCII words are compared in place, without lower-casing a copy of
+// every record's text; others go through bytes.ToLower.
+func containsFold(s []byte, w string) bool {
+	if !isASCII(w) {
+		return bytes.Contains(bytes.ToLower(s), []byte(w))
+	}
+	if len(w) == 0 {
 		return true
 	}
-	title, desc := strings.ToLower(is.Title), strings.ToLower(is.Description)
-	for _, w := range words {
-		if !strings.Contains(title, w) && !strings.Contains(desc, w) {
+	first := w[0]
+	for i := 0; i+len(w) <= len(s); i++ {
+		if lowerASCII(s[i]) != first {
+			continue
+		}
+		j := 1
+		for j < len(w) && lowerASCII(s[i+j]) == w[j] {
+			j++
+		}
+		if j == len(w) {
+			return true
+		}
+	}
+	return false
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
 			return false
 		}
 	}

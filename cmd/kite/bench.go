@@ -42,6 +42,8 @@ var workloads = map[string]string{
 	"success":        "pipeline-success webhooks for that fixed set (resolves issues)",
 	"list":           "GET one namespace's issues filtered by severity and state, limit 50",
 	"search":         "GET /api/v1/search: a free word plus state and severity filters in one namespace, limit 50",
+	"list-search":    "GET one namespace's issues with the v1 search parameter: a word of 3+ letters (the index), limit 50",
+	"list-short":     "GET one namespace's issues with the v1 search parameter: words under 3 letters (the store's scan), limit 50",
 	"facets":         "GET /api/v1/search: facet counts over a whole namespace",
 	"get":            "GET one issue by id",
 }
@@ -243,6 +245,15 @@ func newGenerator(ctx context.Context, c *http.Client, base string, o benchOptio
 			q := url.Values{"namespace": {ns(i)}, "q": {word + " is:active severity:>=" + severities[1+i%3]}, "limit": {"50"}}
 			return get("/api/v1/search?" + q.Encode())
 		}, nil
+	case "list-search", "list-short":
+		words := searchWords
+		if o.workload == "list-short" {
+			words = shortSearches
+		}
+		return func(i int) (*http.Request, error) {
+			q := url.Values{"namespace": {ns(i)}, "search": {words[i%len(words)]}, "limit": {"50"}}
+			return get("/api/v1/issues?" + q.Encode())
+		}, nil
 	case "facets":
 		return func(i int) (*http.Request, error) {
 			q := url.Values{"namespace": {ns(i)}, "facets": {"severity,issueType,namespace,state"}, "limit": {"1"}, "highlight": {"false"}}
@@ -354,6 +365,10 @@ var failureReasons = []string{
 func failureReason(i int) string {
 	return fmt.Sprintf(failureReasons[i%len(failureReasons)], i%97)
 }
+
+// shortSearches are v1 searches with words under the index's shortest
+// part: substrings the original Kite's LIKE found ("13" in "137").
+var shortSearches = []string{"13", "or", "code 1", "in", "Gi"}
 
 // searchWords are words people search failures for.
 var searchWords = []string{"timeout", "pull", "oomkilled", "tests", "dependency", "unauthorized", "violation", "vulnerabilities"}

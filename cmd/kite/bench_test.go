@@ -20,7 +20,7 @@ func TestBenchWorkloads(t *testing.T) {
 	st, srv := benchTarget(t)
 	noEnv := func(string) (string, bool) { return "", false }
 
-	for _, w := range []string{"new-failure", "repeat-failure", "success", "list", "get", "search", "facets"} {
+	for _, w := range []string{"new-failure", "repeat-failure", "success", "list", "get", "search", "facets", "list-search", "list-short"} {
 		var out, errb bytes.Buffer
 		code := run([]string{"bench", "--url", srv.URL, "-w", w, "-n", "200", "-c", "8", "--namespaces", "2", "--scopes", "10"}, nil, &out, &errb, noEnv)
 		require.Equal(t, exitOK, code, "%s: %s", w, errb.String())
