@@ -51,7 +51,7 @@ func (s *Service) runIndexer(ctx context.Context, rebuild bool) {
 			rebuild = false
 			backoff = time.Second
 			if !s.ready.Swap(true) {
-				close(s.readyC)
+				s.readyOnce.Do(func() { close(s.readyC) })
 				s.log.Info("search index is up to date")
 			}
 			s.metrics.ready.Set(1)

@@ -53,13 +53,14 @@ type Service struct {
 	runTTL  time.Duration
 
 	// wake tells the indexer that the store committed.
-	wake     chan struct{}
-	hub      *hub
-	storeRev atomic.Uint64
-	applied  *revWaiter
-	ready    atomic.Bool
-	readyC   chan struct{} // closed when ready first turns true
-	progress atomic.Pointer[Progress]
+	wake      chan struct{}
+	hub       *hub
+	storeRev  atomic.Uint64
+	applied   *revWaiter
+	ready     atomic.Bool
+	readyC    chan struct{} // closed when ready first turns true
+	readyOnce sync.Once
+	progress  atomic.Pointer[Progress]
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
