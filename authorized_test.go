@@ -1,0 +1,104 @@
+package kite_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/konflux-ci/kite"
+	"github.com/konflux-ci/kite/service/servicetest"
+)
+
+// grants is an Authorizer from a table: user -> "verb ns" allowed ("verb *"
+// for every namespace, which also answers the cluster-scope question).
+type grants map[string][]string
+
+func (g grants) Authorize(_ context.Context, p *kite.Principal, a kite.Access) (bool, error) {
+	if p.Name == "broken" {
+		return false, errors.New("the API server is down")
+	}
+	for _, gr := range g[p.Name] {
+		if gr == a.Verb+" *" || (a.Namespace != "" && gr == a.Verb+" "+a.Namespace) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func as(name string) context.Context {
+	return kite.WithPrincipal(context.Background(), &kite.Principal{Name: name})
+}
+
+func TestAuthorizedService(t *testing.T) {
+	svc := servicetest.Open(t)
+	report := func(ns string) *kite.Issue {
+		res, err := svc.Report(context.Background(), kite.Report{Namespace: ns, Title: "t " + ns, Description: "d",
+			Severity: kite.SeverityMajor, IssueType: kite.IssueTypeBuild, Scope: kite.Scope{ResourceType: "component", ResourceName: "c"}})
+		require.NoError(t, err)
+		return res.Issue
+	}
+	a, b := report("team-a"), report("team-b")
+	servicetest.WaitIndexed(t, svc)
+	az := kite.Authorized(svc, grants{
+		"viewer":   {"get team-a", "list team-a", "watch team-a"},
+		"editor":   {"get team-a", "list team-a", "update team-a", "delete team-a", "create team-a"},
+		"reporter": {"create team-a"},
+		"reader":   {"get *", "list *", "watch *"},
+	})
+
+	t.Run("get", func(t *testing.T) {
+		_, err := az.GetIssue(as("viewer"), a.ID)
+		require.NoError(t, err)
+		_, err = az.GetIssue(as("viewer"), b.ID)
+		assert.Equal(t, kite.ENOTFOUND, kite.ErrorCode(err), "another namespace's issue does not exist for the caller")
+		_, err = az.GetIssue(context.Background(), a.ID)
+		assert.Equal(t, kite.ENOTFOUND, kite.ErrorCode(err), "no principal is the anonymous caller")
+		_, err = az.GetIssue(as("broken"), a.ID)
+		assert.Equal(t, kite.EUNAVAILABLE, kite.ErrorCode(err), "no answer fails closed")
+	})
+	t.Run("list", func(t *testing.T) {
+		_, err := az.ListIssues(as("viewer"), kite.IssueFilter{Namespace: "team-a"})
+		require.NoError(t, err)
+		_, err = az.ListIssues(as("viewer"), kite.IssueFilter{Namespace: "team-b"})
+		assert.Equal(t, kite.EFORBIDDEN, kite.ErrorCode(err))
+		assert.Equal(t, "namespace", kite.ErrorField(err))
+	})
+	t.Run("writes", func(t *testing.T) {
+		_, err := az.ResolveIssue(as("viewer"), a.ID, "viewer")
+		assert.Equal(t, kite.ENOTFOUND, kite.ErrorCode(err), "a viewer may not resolve")
+		_, err = az.ResolveIssue(as("editor"), a.ID, "editor")
+		require.NoError(t, err)
+		assert.Equal(t, kite.ENOTFOUND, kite.ErrorCode(az.DeleteIssue(as("editor"), b.ID)))
+		assert.Equal(t, kite.ENOTFOUND, kite.ErrorCode(az.RelateIssues(as("editor"), a.ID, b.ID)))
+		assert.Equal(t, "one or both issues not found", kite.ErrorMessage(az.RelateIssues(as("editor"), a.ID, b.ID)))
+		_, err = az.Report(as("reporter"), kite.Report{Namespace: "team-b", Title: "t", Description: "d", Severity: kite.SeverityMajor,
+			IssueType: kite.IssueTypeBuild, Scope: kite.Scope{ResourceType: "component", ResourceName: "c"}})
+		assert.Equal(t, kite.EFORBIDDEN, kite.ErrorCode(err))
+		n, err := az.ResolveScope(as("reporter"), kite.Resolution{Namespace: "team-a", ResourceType: "component", ResourceName: "c"})
+		require.NoError(t, err)
+		assert.Zero(t, n)
+		_, err = az.GetIssue(as("reporter"), a.ID)
+		assert.Equal(t, kite.ENOTFOUND, kite.ErrorCode(err), "a reporter reads nothing")
+	})
+	t.Run("search over namespaces", func(t *testing.T) {
+		res, err := az.Search(as("viewer"), kite.SearchRequest{Query: "ns:team-a", Facets: []string{kite.FieldNamespace}})
+		require.NoError(t, err)
+		assert.Equal(t, 1, res.Total)
+		_, err = az.Search(as("viewer"), kite.SearchRequest{Query: "ns:team-a ns:team-b"})
+		assert.Equal(t, kite.EFORBIDDEN, kite.ErrorCode(err), "every namespace named is checked")
+		res, err = az.Search(as("reader"), kite.SearchRequest{Query: "ns:team-a ns:team-b"})
+		require.NoError(t, err)
+		assert.Equal(t, 2, res.Total, "a reader of every namespace")
+	})
+	t.Run("stream", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(as("viewer"))
+		defer cancel()
+		_, err := az.Subscribe(ctx, kite.ChangeRequest{Namespaces: []string{"team-a"}})
+		require.NoError(t, err)
+		_, err = az.Subscribe(ctx, kite.ChangeRequest{Namespaces: []string{"team-a", "team-b"}})
+		assert.Equal(t, kite.EFORBIDDEN, kite.ErrorCode(err))
+	})
+}
