@@ -9,13 +9,15 @@ import (
 // layer maps codes to status codes in one table, and the HTTP client maps
 // them back, so callers on either side test codes, never strings.
 const (
-	EINVALID     = "invalid"     // the caller's input is wrong
-	ENOTFOUND    = "not_found"   // no such issue or relation
-	ECONFLICT    = "conflict"    // the write contradicts existing data
-	EFORBIDDEN   = "forbidden"   // the caller may not see that namespace
-	ETOOLARGE    = "too_large"   // the request body is over the limit
-	EUNAVAILABLE = "unavailable" // storage is closed or unusable
-	EINTERNAL    = "internal"    // a bug or an I/O failure
+	EINVALID   = "invalid"   // the caller's input is wrong
+	ENOTFOUND  = "not_found" // no such issue or relation
+	ECONFLICT  = "conflict"  // the write contradicts existing data
+	EFORBIDDEN = "forbidden" // the caller may not see that namespace
+	// EUNAUTHENTICATED: the caller's credentials were rejected.
+	EUNAUTHENTICATED = "unauthenticated"
+	ETOOLARGE        = "too_large"   // the request body is over the limit
+	EUNAVAILABLE     = "unavailable" // storage is closed or unusable
+	EINTERNAL        = "internal"    // a bug or an I/O failure
 )
 
 // Error is Kite's one error type. Message is safe to show to API callers;

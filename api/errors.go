@@ -10,13 +10,14 @@ import (
 // statusByCode is the one place where kite error codes become HTTP status
 // codes. Handlers return errors; they never choose an error status.
 var statusByCode = map[string]int{
-	kite.EINVALID:     http.StatusBadRequest,
-	kite.ENOTFOUND:    http.StatusNotFound,
-	kite.ECONFLICT:    http.StatusConflict,
-	kite.EFORBIDDEN:   http.StatusForbidden,
-	kite.ETOOLARGE:    http.StatusRequestEntityTooLarge,
-	kite.EUNAVAILABLE: http.StatusServiceUnavailable,
-	kite.EINTERNAL:    http.StatusInternalServerError,
+	kite.EINVALID:         http.StatusBadRequest,
+	kite.ENOTFOUND:        http.StatusNotFound,
+	kite.ECONFLICT:        http.StatusConflict,
+	kite.EFORBIDDEN:       http.StatusForbidden,
+	kite.EUNAUTHENTICATED: http.StatusUnauthorized,
+	kite.ETOOLARGE:        http.StatusRequestEntityTooLarge,
+	kite.EUNAVAILABLE:     http.StatusServiceUnavailable,
+	kite.EINTERNAL:        http.StatusInternalServerError,
 }
 
 // errorStatus returns the HTTP status for err. A code missing from the table

@@ -19,12 +19,17 @@ func (s *server) handle(h handlerFunc) http.Handler {
 	})
 }
 
-// userHeader names the caller in timeline events until real authentication
-// arrives; without it writes are attributed to "api".
+// userHeader names the caller in timeline events when Kite trusts its
+// callers (no authentication); without it writes are attributed to "api".
+// With authentication it is read as Impersonate-User.
 const userHeader = "X-Kite-User"
 
-// actor returns who is making an API write.
+// actor returns who is making an API write: the authenticated principal,
+// or with authentication off, the name the caller gives.
 func actor(r *http.Request) (string, error) {
+	if p := kite.PrincipalFrom(r.Context()); p != nil {
+		return p.Name, nil
+	}
 	a := strings.TrimSpace(r.Header.Get(userHeader))
 	if a == "" {
 		return kite.ActorAPI, nil

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -62,18 +63,28 @@ func (s *server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
-// cors answers preflights for any path and marks every response as
-// readable from the configured origin, so browser UIs can call the API.
-func cors(origin string, next http.Handler) http.Handler {
+// cors answers preflights for any path and marks responses as readable
+// from the allowed origins, so browser UIs can call the API. "*" allows
+// any; otherwise a request's Origin is echoed only when it is allowed.
+func cors(origins []string, next http.Handler) http.Handler {
+	any := slices.Contains(origins, "*")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Access-Control-Allow-Origin", origin)
-		h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
-		h.Set("Access-Control-Allow-Headers", "Content-Type, Authorization, X-Kite-User, Last-Event-ID")
-		h.Set("Access-Control-Max-Age", "86400")
-		if origin != "*" {
+		origin := r.Header.Get("Origin")
+		switch {
+		case any:
+			h.Set("Access-Control-Allow-Origin", "*")
+		case origin != "" && slices.Contains(origins, origin):
+			h.Set("Access-Control-Allow-Origin", origin)
+		}
+		if !any {
 			// Caches must not serve one origin's answer to another.
 			h.Add("Vary", "Origin")
+		}
+		if h.Get("Access-Control-Allow-Origin") != "" {
+			h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "Content-Type, Authorization, X-Kite-User, Impersonate-User, Impersonate-Group, Last-Event-ID")
+			h.Set("Access-Control-Max-Age", "86400")
 		}
 		if r.Method == http.MethodOptions {
 			w.WriteHeader(http.StatusNoContent)

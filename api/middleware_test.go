@@ -23,7 +23,7 @@ func TestCORS(t *testing.T) {
 		assert.Empty(t, res.Raw)
 		assert.Equal(t, "*", res.Header.Get("Access-Control-Allow-Origin"))
 		assert.Equal(t, "GET, POST, PUT, DELETE, OPTIONS", res.Header.Get("Access-Control-Allow-Methods"))
-		assert.Equal(t, "Content-Type, Authorization, X-Kite-User, Last-Event-ID", res.Header.Get("Access-Control-Allow-Headers"))
+		assert.Equal(t, "Content-Type, Authorization, X-Kite-User, Impersonate-User, Impersonate-Group, Last-Event-ID", res.Header.Get("Access-Control-Allow-Headers"))
 		assert.Equal(t, "86400", res.Header.Get("Access-Control-Max-Age"))
 		assert.Empty(t, res.Header.Get("Vary"), "a wildcard origin does not vary")
 	}
@@ -31,11 +31,17 @@ func TestCORS(t *testing.T) {
 	res := ts.do(t, http.MethodGet, "/api/v1/version", nil, "Origin", "https://ui.example.com")
 	assert.Equal(t, "*", res.Header.Get("Access-Control-Allow-Origin"), "simple requests carry CORS headers too")
 
-	ts = newTestServer(t, func(o *Options) { o.CORSOrigin = "https://ui.example.com" })
-	res = ts.do(t, http.MethodOptions, "/api/v1/issues", nil)
-	require.Equal(t, http.StatusNoContent, res.Code)
-	assert.Equal(t, "https://ui.example.com", res.Header.Get("Access-Control-Allow-Origin"))
-	assert.Equal(t, "Origin", res.Header.Get("Vary"))
+	ts = newTestServer(t, func(o *Options) { o.CORSOrigins = []string{"https://ui.example.com", "https://console.example.com"} })
+	for origin, want := range map[string]string{
+		"https://console.example.com": "https://console.example.com",
+		"https://evil.example.com":    "",
+		"":                            "",
+	} {
+		res = ts.do(t, http.MethodOptions, "/api/v1/issues", nil, "Origin", origin)
+		require.Equal(t, http.StatusNoContent, res.Code)
+		assert.Equal(t, want, res.Header.Get("Access-Control-Allow-Origin"), "origin %q", origin)
+		assert.Equal(t, "Origin", res.Header.Get("Vary"))
+	}
 }
 
 func TestUnknownRoutes(t *testing.T) {

@@ -14,38 +14,49 @@ type route struct {
 	method  string
 	path    string
 	handler http.Handler
+	// public routes answer without authentication: probes and the API
+	// description.
+	public bool
 }
 
 func (s *server) routes() []route {
 	return []route{
-		{http.MethodGet, "/api/v1/health", http.HandlerFunc(s.health)},
-		{http.MethodGet, "/api/v1/version", http.HandlerFunc(s.versionInfo)},
+		{http.MethodGet, "/api/v1/health", http.HandlerFunc(s.health), true},
+		{http.MethodGet, "/api/v1/version", http.HandlerFunc(s.versionInfo), true},
 
-		{http.MethodGet, "/api/v1/issues", s.handle(s.listIssues)},
-		{http.MethodGet, "/api/v1/search", s.handle(s.search)},
-		{http.MethodGet, "/api/v1/events", s.handle(s.events)},
-		{http.MethodPost, "/api/v1/issues", s.handle(s.createIssue)},
-		{http.MethodGet, "/api/v1/issues/{id}", s.handle(s.getIssue)},
-		{http.MethodPut, "/api/v1/issues/{id}", s.handle(s.updateIssue)},
-		{http.MethodDelete, "/api/v1/issues/{id}", s.handle(s.deleteIssue)},
-		{http.MethodPost, "/api/v1/issues/{id}/resolve", s.handle(s.resolveIssue)},
-		{http.MethodGet, "/api/v1/issues/{id}/timeline", s.handle(s.timeline)},
-		{http.MethodPost, "/api/v1/issues/{id}/related", s.handle(s.relateIssues)},
-		{http.MethodDelete, "/api/v1/issues/{id}/related/{relatedId}", s.handle(s.unrelateIssues)},
+		{http.MethodGet, "/api/v1/issues", s.handle(s.listIssues), false},
+		{http.MethodGet, "/api/v1/search", s.handle(s.search), false},
+		{http.MethodGet, "/api/v1/events", s.handle(s.events), false},
+		{http.MethodPost, "/api/v1/issues", s.handle(s.createIssue), false},
+		{http.MethodGet, "/api/v1/issues/{id}", s.handle(s.getIssue), false},
+		{http.MethodPut, "/api/v1/issues/{id}", s.handle(s.updateIssue), false},
+		{http.MethodDelete, "/api/v1/issues/{id}", s.handle(s.deleteIssue), false},
+		{http.MethodPost, "/api/v1/issues/{id}/resolve", s.handle(s.resolveIssue), false},
+		{http.MethodGet, "/api/v1/issues/{id}/timeline", s.handle(s.timeline), false},
+		{http.MethodPost, "/api/v1/issues/{id}/related", s.handle(s.relateIssues), false},
+		{http.MethodDelete, "/api/v1/issues/{id}/related/{relatedId}", s.handle(s.unrelateIssues), false},
 
-		{http.MethodPost, "/api/v1/webhooks/pipeline-failure", s.webhook("pipeline-failure", s.pipelineFailure)},
-		{http.MethodPost, "/api/v1/webhooks/pipeline-success", s.webhook("pipeline-success", s.pipelineSuccess)},
-		{http.MethodPost, "/api/v1/webhooks/release-failure", s.webhook("release-failure", s.releaseFailure)},
-		{http.MethodPost, "/api/v1/webhooks/release-success", s.webhook("release-success", s.releaseSuccess)},
-		{http.MethodPost, "/api/v1/webhooks/mintmaker-custom", s.webhook("mintmaker-custom", s.mintmakerCustom)},
+		{http.MethodPost, "/api/v1/webhooks/pipeline-failure", s.webhook("pipeline-failure", s.pipelineFailure), false},
+		{http.MethodPost, "/api/v1/webhooks/pipeline-success", s.webhook("pipeline-success", s.pipelineSuccess), false},
+		{http.MethodPost, "/api/v1/webhooks/release-failure", s.webhook("release-failure", s.releaseFailure), false},
+		{http.MethodPost, "/api/v1/webhooks/release-success", s.webhook("release-success", s.releaseSuccess), false},
+		{http.MethodPost, "/api/v1/webhooks/mintmaker-custom", s.webhook("mintmaker-custom", s.mintmakerCustom), false},
 
-		{http.MethodGet, "/healthz", http.HandlerFunc(s.healthz)},
-		{http.MethodGet, "/readyz", http.HandlerFunc(s.readyz)},
-		{http.MethodGet, "/metrics", promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{
-			ErrorLog: slogPrintln{s.log},
-		})},
-		{http.MethodGet, "/openapi.json", http.HandlerFunc(s.openAPI)},
+		{http.MethodGet, "/healthz", http.HandlerFunc(s.healthz), true},
+		{http.MethodGet, "/readyz", http.HandlerFunc(s.readyz), true},
+		{http.MethodGet, "/metrics", s.metricsHandler(), false},
+		{http.MethodGet, "/openapi.json", http.HandlerFunc(s.openAPI), true},
 	}
+}
+
+// metricsHandler serves the registry; with authentication on, only to
+// callers allowed to get /metrics, unless it was left open.
+func (s *server) metricsHandler() http.Handler {
+	h := promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{ErrorLog: slogPrintln{s.log}})
+	if s.authn == nil || s.metricsOpen {
+		return h
+	}
+	return s.requirePath("/metrics", h)
 }
 
 // router registers every route behind the metrics, access-log and recover
@@ -58,7 +69,11 @@ func (s *server) router() *mux.Router {
 	// for a PUT or DELETE; ids are opaque, so a 404 in JSON is the answer.
 	r := mux.NewRouter().SkipClean(true)
 	for _, rt := range s.routes() {
-		r.Handle(rt.path, s.instrument(rt.path, rt.handler)).Methods(rt.method)
+		h := rt.handler
+		if s.authn != nil && !rt.public {
+			h = s.authenticate(h)
+		}
+		r.Handle(rt.path, s.instrument(rt.path, h)).Methods(rt.method)
 	}
 	r.NotFoundHandler = s.instrument(unmatched, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		s.writeError(w, req, errRouteNotFound)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,7 +23,6 @@ const (
 	// KITE_CLUSTER_URL and KITE_LOGS_ENDPOINT defaults.
 	DefaultClusterURL   = "https://konflux.dev"
 	DefaultLogsEndpoint = "/logs/pipelineruns/"
-	DefaultCORSOrigin   = "*"
 )
 
 // Options configures the HTTP handler. Only Service is required.
@@ -56,8 +56,19 @@ type Options struct {
 	// instead. Defaults: DefaultClusterURL, DefaultLogsEndpoint.
 	ClusterURL   string
 	LogsEndpoint string
-	// CORSOrigin is sent as Access-Control-Allow-Origin. Default "*".
-	CORSOrigin string
+	// CORSOrigins are the browser origins allowed to call the API: a
+	// request's Origin among them is echoed in Access-Control-Allow-Origin.
+	// "*" allows any origin and is refused with an Authenticator. Default:
+	// "*" without an Authenticator, none with one.
+	CORSOrigins []string
+	// Authenticator, when set, identifies every caller (rejected
+	// credentials get 401) and Authorizer decides: the Service is wrapped
+	// in kite.Authorized, /metrics needs get on that path (unless
+	// MetricsOpen), impersonation needs impersonate. Without it Kite trusts
+	// its callers and takes the actor of a write from X-Kite-User.
+	Authenticator Authenticator
+	Authorizer    kite.Authorizer
+	MetricsOpen   bool
 	// Heartbeat is how often an idle event stream sends a comment, so
 	// proxies keep it open and clients notice a dead server. Default 15s.
 	Heartbeat time.Duration
@@ -70,17 +81,20 @@ type Options struct {
 
 // server holds what the handlers share. It is immutable after New.
 type server struct {
-	svc        kite.Service
-	ping       func(context.Context) error
-	checks     map[string]func(context.Context) error
-	log        *slog.Logger
-	metrics    *metrics
-	gatherer   prometheus.Gatherer
-	maxBody    int64
-	version    string
-	clusterURL string
-	logsPath   string
-	corsOrigin string
+	svc         kite.Service
+	ping        func(context.Context) error
+	checks      map[string]func(context.Context) error
+	log         *slog.Logger
+	metrics     *metrics
+	gatherer    prometheus.Gatherer
+	maxBody     int64
+	version     string
+	clusterURL  string
+	logsPath    string
+	corsOrigins []string
+	authn       Authenticator // nil: callers are trusted (--auth=none)
+	authz       kite.Authorizer
+	metricsOpen bool
 	// feed serves /api/v1/events when the service offers one.
 	feed      kite.Streamer
 	frames    *frameCache
@@ -98,7 +112,7 @@ func New(o Options) (http.Handler, error) {
 	}
 	var h http.Handler = s.router()
 	h = trimTrailingSlash(h)
-	h = cors(s.corsOrigin, h)
+	h = cors(s.corsOrigins, h)
 	return h, nil
 }
 
@@ -117,20 +131,23 @@ func newServer(o Options) (*server, error) {
 		return nil, errors.New("api: Options.Service is required")
 	}
 	s := &server{
-		svc:        o.Service,
-		ping:       o.Ping,
-		checks:     o.Checks,
-		log:        o.Logger,
-		maxBody:    o.MaxBodyBytes,
-		version:    o.Version,
-		clusterURL: strings.TrimRight(cmp.Or(o.ClusterURL, DefaultClusterURL), "/"),
-		logsPath:   cmp.Or(o.LogsEndpoint, DefaultLogsEndpoint),
-		corsOrigin: o.CORSOrigin,
-		heartbeat:  o.Heartbeat,
-		closing:    o.Closing,
-		frames:     newFrameCache(),
+		svc:         o.Service,
+		ping:        o.Ping,
+		checks:      o.Checks,
+		log:         o.Logger,
+		maxBody:     o.MaxBodyBytes,
+		version:     o.Version,
+		clusterURL:  strings.TrimRight(cmp.Or(o.ClusterURL, DefaultClusterURL), "/"),
+		logsPath:    cmp.Or(o.LogsEndpoint, DefaultLogsEndpoint),
+		corsOrigins: o.CORSOrigins,
+		authn:       o.Authenticator,
+		authz:       o.Authorizer,
+		metricsOpen: o.MetricsOpen,
+		heartbeat:   o.Heartbeat,
+		closing:     o.Closing,
+		frames:      newFrameCache(),
 	}
-	s.feed, _ = o.Service.(kite.Streamer)
+	s.feed, _ = s.svc.(kite.Streamer)
 	if s.heartbeat <= 0 {
 		s.heartbeat = 15 * time.Second
 	}
@@ -150,8 +167,16 @@ func newServer(o Options) (*server, error) {
 	if s.version == "" {
 		s.version = "dev"
 	}
-	if s.corsOrigin == "" {
-		s.corsOrigin = DefaultCORSOrigin
+	if s.authn != nil {
+		if s.authz == nil {
+			return nil, errors.New("api: Options.Authorizer is required with an Authenticator")
+		}
+		if slices.Contains(s.corsOrigins, "*") {
+			return nil, errors.New("api: a wildcard CORS origin is refused when callers are authenticated: name the console's origins")
+		}
+		s.svc = kite.Authorized(o.Service, s.authz)
+	} else if s.corsOrigins == nil {
+		s.corsOrigins = []string{"*"}
 	}
 	reg, gat := o.Registerer, o.Gatherer
 	switch {

@@ -28,7 +28,7 @@ type serveOptions struct {
 	clusterURL      string
 	logsEndpoint    string
 	runRetention    string
-	corsOrigin      string
+	corsOrigins     []string
 	shutdownTimeout time.Duration
 	lockTimeout     time.Duration
 	debugAddr       string
@@ -72,7 +72,7 @@ KITE_DEBUG_ADDR.`,
 	f.StringVar(&o.clusterURL, "cluster-url", envOr(env, "KITE_CLUSTER_URL", api.DefaultClusterURL), "console URL of pipeline-failure log links when a webhook has a runId but no logsUrl (env KITE_CLUSTER_URL)")
 	f.StringVar(&o.logsEndpoint, "logs-endpoint", envOr(env, "KITE_LOGS_ENDPOINT", api.DefaultLogsEndpoint), "path after --cluster-url to which a webhook's runId is appended; with {runId} (and {namespace}) placeholders they are replaced instead (env KITE_LOGS_ENDPOINT)")
 	f.StringVar(&o.runRetention, "run-retention", envOr(env, "KITE_RUN_RETENTION", service.DefaultRunRetention.String()), "how long applied run ids are remembered so that re-sent runs change nothing; longer than the cluster keeps completed PipelineRuns (env KITE_RUN_RETENTION)")
-	f.StringVar(&o.corsOrigin, "cors-origin", api.DefaultCORSOrigin, "Access-Control-Allow-Origin sent to browsers")
+	f.StringSliceVar(&o.corsOrigins, "cors-origin", splitList(envOr(env, "KITE_CORS_ORIGINS", "")), "browser origins allowed to call the API, comma-separated; * for any, refused with authentication on (default * with --auth=none, none otherwise; env KITE_CORS_ORIGINS)")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may take to finish on shutdown")
 	f.DurationVar(&o.lockTimeout, "lock-timeout", 2*time.Second, "how long to wait for another process to release the data directory")
 	o.watch.register(f, env, "auto")
@@ -167,7 +167,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 		Version:      buildVersion(),
 		ClusterURL:   o.clusterURL,
 		LogsEndpoint: o.logsEndpoint,
-		CORSOrigin:   o.corsOrigin,
+		CORSOrigins:  o.corsOrigins,
 		Checks:       checks,
 		Closing:      closing,
 	})

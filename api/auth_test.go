@@ -1,0 +1,136 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/konflux-ci/kite"
+)
+
+// tokens is an Authenticator from a table of bearer tokens; "down" is a
+// token whose review cannot be made.
+type tokens map[string]*kite.Principal
+
+func (t tokens) Authenticate(r *http.Request) (*kite.Principal, error) {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	switch {
+	case !ok:
+		return kite.Anonymous(), nil
+	case token == "down":
+		return nil, kite.Errorf(kite.EUNAVAILABLE, "Your credentials could not be checked; try again shortly")
+	case t[token] == nil:
+		return nil, kite.Errorf(kite.EUNAUTHENTICATED, "Invalid or expired credentials")
+	}
+	return t[token], nil
+}
+
+// rules is an Authorizer from "user verb resource ns name-or-path" lines;
+// "-" matches an empty part and "*" any.
+type rules []string
+
+func (rs rules) Authorize(_ context.Context, p *kite.Principal, a kite.Access) (bool, error) {
+	if p.Name == "flaky" {
+		return false, errors.New("no answer")
+	}
+	res := a.Resource
+	if res == "" && a.Path == "" {
+		res = kite.ResourceIssues
+	}
+	got := []string{p.Name, a.Verb, res, a.Namespace, a.Name + a.Path}
+	for _, r := range rs {
+		want := strings.Fields(r)
+		match := true
+		for i := range want {
+			if want[i] != "*" && want[i] != got[i] && !(want[i] == "-" && got[i] == "") {
+				match = false
+			}
+		}
+		if match {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func TestAuthenticatedServer(t *testing.T) {
+	ts := newTestServer(t, func(o *Options) {
+		o.Authenticator = tokens{
+			"viewer-token":   {Name: "alice", Groups: []string{"system:authenticated"}},
+			"reporter-token": {Name: "system:serviceaccount:ops:bridge"},
+			"proxy-token":    {Name: "system:serviceaccount:console:proxy"},
+			"prom-token":     {Name: "system:serviceaccount:monitoring:prometheus"},
+			"flaky-token":    {Name: "flaky"},
+		}
+		o.Authorizer = rules{
+			"alice get issues team-a -", "alice list issues team-a -", "alice update issues team-a -",
+			"system:serviceaccount:ops:bridge create issues team-a -",
+			"system:serviceaccount:console:proxy impersonate users - alice",
+			"system:serviceaccount:monitoring:prometheus get - - /metrics",
+		}
+	})
+	bearer := func(token string) []string { return []string{"Authorization", "Bearer " + token} }
+	hook := failure("team-a", "build-app")
+
+	res := ts.do(t, http.MethodPost, "/api/v1/webhooks/pipeline-failure", hook, bearer("reporter-token")...)
+	require.Equal(t, http.StatusCreated, res.Code, "%s", res.Raw)
+	id := hookIssue(t, res)["id"].(string)
+	res = ts.do(t, http.MethodPost, "/api/v1/webhooks/pipeline-failure", failure("team-b", "x"), bearer("reporter-token")...)
+	require.Equal(t, http.StatusCreated, ts.do(t, http.MethodPost, "/api/v1/webhooks/pipeline-failure", failure("team-a", "y"), bearer("reporter-token")...).Code)
+	requireError(t, res, http.StatusForbidden, "Access denied to this namespace")
+
+	for _, c := range []struct {
+		name    string
+		method  string
+		path    string
+		headers []string
+		status  int
+	}{
+		{"no token: anonymous is denied", "GET", "/api/v1/issues?namespace=team-a", nil, 403},
+		{"bad token", "GET", "/api/v1/issues?namespace=team-a", bearer("nope"), 401},
+		{"review unavailable", "GET", "/api/v1/issues?namespace=team-a", bearer("down"), 503},
+		{"decision unavailable", "GET", "/api/v1/issues?namespace=team-a", bearer("flaky-token"), 503},
+		{"viewer lists", "GET", "/api/v1/issues?namespace=team-a", bearer("viewer-token"), 200},
+		{"viewer, other namespace", "GET", "/api/v1/issues?namespace=team-b", bearer("viewer-token"), 403},
+		{"viewer gets", "GET", "/api/v1/issues/" + id, bearer("viewer-token"), 200},
+		{"reporter may not read", "GET", "/api/v1/issues/" + id, bearer("reporter-token"), 404},
+		{"reporter may not search", "GET", "/api/v1/search?namespace=team-a", bearer("reporter-token"), 403},
+		{"viewer searches", "GET", "/api/v1/search?namespace=team-a", bearer("viewer-token"), 200},
+		{"viewer searches two namespaces", "GET", "/api/v1/search?q=ns:team-a+ns:team-b", bearer("viewer-token"), 403},
+		{"proxy acts for alice", "GET", "/api/v1/issues/" + id, append(bearer("proxy-token"), "Impersonate-User", "alice"), 200},
+		{"proxy may not act for bob", "GET", "/api/v1/issues/" + id, append(bearer("proxy-token"), "Impersonate-User", "bob"), 403},
+		{"alice may not impersonate", "GET", "/api/v1/issues/" + id, append(bearer("viewer-token"), "X-Kite-User", "admin"), 403},
+		{"groups need a user", "GET", "/api/v1/issues/" + id, append(bearer("proxy-token"), "Impersonate-Group", "admins"), 400},
+		{"metrics denied", "GET", "/metrics", bearer("viewer-token"), 403},
+		{"metrics for prometheus", "GET", "/metrics", bearer("prom-token"), 200},
+		{"healthz open", "GET", "/healthz", bearer("nope"), 200},
+		{"readyz open", "GET", "/readyz", nil, 200},
+		{"openapi open", "GET", "/openapi.json", nil, 200},
+		{"health open", "GET", "/api/v1/health", nil, 200},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := ts.do(t, c.method, c.path, nil, c.headers...)
+			assert.Equal(t, c.status, res.Code, "%s", res.Raw)
+			if c.status == 401 {
+				assert.Equal(t, `Bearer realm="kite"`, res.Header.Get("WWW-Authenticate"))
+			}
+		})
+	}
+
+	// The actor of a write is the authenticated user, here through the proxy.
+	res = ts.do(t, http.MethodPost, "/api/v1/issues/"+id+"/resolve", nil, append(bearer("proxy-token"), "Impersonate-User", "alice")...)
+	require.Equal(t, http.StatusOK, res.Code, "%s", res.Raw)
+	assert.Equal(t, "alice", res.Issue(t).ResolvedBy)
+}
+
+func TestWildcardCORSRefusedWithAuthentication(t *testing.T) {
+	_, err := New(Options{Service: newTestServer(t).store, Authenticator: tokens{}, Authorizer: rules{}, CORSOrigins: []string{"*"}})
+	require.Error(t, err)
+	_, err = New(Options{Service: newTestServer(t).store, Authenticator: tokens{}})
+	require.Error(t, err, "an authenticator needs an authorizer")
+}
