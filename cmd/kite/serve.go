@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
+	"github.com/konflux-ci/kite"
 	"github.com/konflux-ci/kite/api"
 	"github.com/konflux-ci/kite/service"
 )
@@ -33,6 +34,7 @@ type serveOptions struct {
 	lockTimeout     time.Duration
 	debugAddr       string
 	watch           watchOptions
+	auth            authOptions
 }
 
 func newServeCmd(env lookupEnv) *cobra.Command {
@@ -76,6 +78,7 @@ KITE_DEBUG_ADDR.`,
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may take to finish on shutdown")
 	f.DurationVar(&o.lockTimeout, "lock-timeout", 2*time.Second, "how long to wait for another process to release the data directory")
 	o.watch.register(f, env, "auto")
+	o.auth.register(f, env)
 	f.StringVar(&o.debugAddr, "debug-addr", envOr(env, "KITE_DEBUG_ADDR", ""), "serve Go's profiler (/debug/pprof/) on this address; off when empty (env KITE_DEBUG_ADDR)")
 	return cmd
 }
@@ -113,6 +116,18 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	authk, err := o.auth.build(o.addr, o.watch.kubeconfig, reg, log)
+	if err != nil {
+		return err
+	}
+	var authn api.Authenticator
+	var authz kite.Authorizer
+	if authk != nil {
+		authn, authz = authk, authk
+		actx, stopAuth := context.WithCancel(ctx)
+		defer stopAuth()
+		go authk.Run(actx)
+	}
 	runRetention, err := time.ParseDuration(o.runRetention)
 	if err != nil || runRetention <= 0 {
 		return usageErrorf("--run-retention must be a positive duration such as 720h, not %q", o.runRetention)
@@ -158,18 +173,21 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 
 	closing := make(chan struct{})
 	handler, err := api.New(api.Options{
-		Service:      st,
-		Ping:         st.Ping,
-		Logger:       log,
-		Registerer:   reg,
-		Gatherer:     reg,
-		MaxBodyBytes: o.maxBodyBytes,
-		Version:      buildVersion(),
-		ClusterURL:   o.clusterURL,
-		LogsEndpoint: o.logsEndpoint,
-		CORSOrigins:  o.corsOrigins,
-		Checks:       checks,
-		Closing:      closing,
+		Service:       st,
+		Ping:          st.Ping,
+		Logger:        log,
+		Registerer:    reg,
+		Gatherer:      reg,
+		MaxBodyBytes:  o.maxBodyBytes,
+		Version:       buildVersion(),
+		ClusterURL:    o.clusterURL,
+		LogsEndpoint:  o.logsEndpoint,
+		CORSOrigins:   o.corsOrigins,
+		Checks:        checks,
+		Closing:       closing,
+		Authenticator: authn,
+		Authorizer:    authz,
+		MetricsOpen:   o.auth.metricsOpen,
 	})
 	if err != nil {
 		return err

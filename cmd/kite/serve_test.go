@@ -90,6 +90,9 @@ func TestUsageErrors(t *testing.T) {
 		{"serve", "--watch-workers", "0"},
 		{"serve", "--watch-namespace-selector", "a=(b"},
 		{"serve", "--watch-severity-rules", "/nonexistent/rules.yaml"},
+		{"serve", "--auth", "sometimes"},
+		{"serve", "--auth", "none", "--addr", "0.0.0.0:0"},
+		{"serve", "--auth", "none", "--addr", ":8080"},
 		{"watch"},
 		{"watch", "--server", "ftp://kite.example"},
 		{"watch", "--server", "http://kite.example", "--watch", "off"},
@@ -103,6 +106,27 @@ func TestUsageErrors(t *testing.T) {
 		assert.NotEmpty(t, errb.String())
 		assert.Empty(t, out.String())
 	}
+}
+
+func TestAuthNoneOnlyOnLoopback(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"127.0.0.1:8080": true, "[::1]:8080": true, "localhost:0": true,
+		":8080": false, "0.0.0.0:8080": false, "10.0.0.1:8080": false, "kite.example:80": false,
+	} {
+		assert.Equal(t, want, loopback(addr), addr)
+	}
+	// On loopback it starts, and warns that anyone who reaches it may do
+	// anything.
+	srv := startServer(t, t.TempDir(), "--auth", "none")
+	assert.Contains(t, srv.logs.String(), "authentication is off")
+}
+
+func TestAuthKubernetesNeedsACluster(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run([]string{"serve", "--auth", "kubernetes", "--kubeconfig", filepath.Join(t.TempDir(), "none"), "--data-dir", t.TempDir()},
+		nil, &out, &errb, func(string) (string, bool) { return "", false })
+	assert.Equal(t, exitError, code)
+	assert.Contains(t, errb.String(), "--auth=kubernetes needs a cluster")
 }
 
 func TestDefaultAddrFromEnvironment(t *testing.T) {

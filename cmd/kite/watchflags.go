@@ -125,22 +125,24 @@ func (o *watchOptions) newWatcher(tracker kite.Tracker, reg prometheus.Registere
 	return w, nil
 }
 
-// clusterConfig finds the cluster (in-cluster config, else --kubeconfig,
-// KUBECONFIG or ~/.kube/config) and checks that it answers and serves
-// Tekton's v1 PipelineRuns.
-func (o *watchOptions) clusterConfig() (*rest.Config, error) {
-	var cfg *rest.Config
-	var err error
-	if o.kubeconfig == "" {
-		cfg, err = rest.InClusterConfig()
-	}
-	if cfg == nil {
-		rules := clientcmd.NewDefaultClientConfigLoadingRules()
-		if o.kubeconfig != "" {
-			rules.ExplicitPath = o.kubeconfig
+// loadClusterConfig finds the configured cluster: the pod's in-cluster
+// config, else kubeconfig (--kubeconfig), KUBECONFIG or ~/.kube/config.
+// It does not contact the cluster.
+func loadClusterConfig(kubeconfig string) (*rest.Config, error) {
+	if kubeconfig == "" {
+		if cfg, err := rest.InClusterConfig(); err == nil {
+			return cfg, nil
 		}
-		cfg, err = clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, nil).ClientConfig()
 	}
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = kubeconfig
+	return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, nil).ClientConfig()
+}
+
+// clusterConfig finds the cluster (loadClusterConfig) and checks that it
+// answers and serves Tekton's v1 PipelineRuns.
+func (o *watchOptions) clusterConfig() (*rest.Config, error) {
+	cfg, err := loadClusterConfig(o.kubeconfig)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errNoCluster, err)
 	}
