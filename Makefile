@@ -25,16 +25,16 @@ run: build ## Build and run kite serve with demo data in ./kite-data
 	$(BIN) serve --demo --data-dir $(DATA_DIR) --addr $(ADDR)
 
 .PHONY: test
-test: ## Run every test with the race detector (the watcher's integration tests need KUBEBUILDER_ASSETS: see test-watch)
+test: ## Run every test with the race detector (the cluster tests need KUBEBUILDER_ASSETS: see test-cluster)
 	$(GO) test -race -count=1 ./...
 
 .PHONY: envtest
 envtest: ## Build kube-apiserver and etcd for the watcher's tests into ~/.cache/kite/envtest (once)
 	./scripts/envtest.sh
 
-.PHONY: test-watch
-test-watch: ## Run the PipelineRun watcher's tests against a real kube-apiserver (builds it once)
-	KUBEBUILDER_ASSETS=$$(./scripts/envtest.sh) $(GO) test -race -count=1 ./watch/
+.PHONY: test-cluster
+test-cluster: ## Run the tests that need a real kube-apiserver (the watcher, authentication and RBAC; builds it once)
+	KUBEBUILDER_ASSETS=$$(./scripts/envtest.sh) $(GO) test -race -count=1 ./watch/ ./auth/
 
 .PHONY: lint
 lint: ## gofmt, go vet, golangci-lint (with the architecture's import rules) and the repository checks
