@@ -43,18 +43,26 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 }
 
 // impersonate returns whom p acts for: p itself unless the request names
-// another user (and groups), which p must be allowed to impersonate.
+// another user (and groups) in Impersonate-User, which p must be allowed
+// to impersonate (403 otherwise). X-Kite-User, which Kite's own clients
+// send with the name of the person at the keyboard, is honoured the same
+// way but ignored, not refused, when p may not impersonate: the actor is
+// then p, whom the cluster vouches for.
 func (s *server) impersonate(r *http.Request, p *kite.Principal) (*kite.Principal, error) {
 	name := strings.TrimSpace(r.Header.Get(impersonateUser))
-	if name == "" {
-		name = strings.TrimSpace(r.Header.Get(userHeader))
-	}
 	groups := r.Header.Values(impersonateGroup)
 	if name == "" {
 		if len(groups) > 0 {
 			return nil, kite.Invalid(impersonateGroup, "Invalid impersonation", "Impersonate-Group needs Impersonate-User")
 		}
-		return p, nil
+		soft := strings.TrimSpace(r.Header.Get(userHeader))
+		if soft == "" || soft == p.Name || kite.CheckName(userHeader, soft) != nil {
+			return p, nil
+		}
+		if ok, err := s.authz.Authorize(r.Context(), p, userAccess(soft)); err != nil || !ok {
+			return p, nil
+		}
+		return &kite.Principal{Name: soft, Groups: []string{"system:authenticated"}}, nil
 	}
 	if err := kite.CheckName(impersonateUser, name); err != nil {
 		return nil, err

@@ -47,7 +47,8 @@ func (rs rules) Authorize(_ context.Context, p *kite.Principal, a kite.Access) (
 		want := strings.Fields(r)
 		match := true
 		for i := range want {
-			if want[i] != "*" && want[i] != got[i] && !(want[i] == "-" && got[i] == "") {
+			empty := want[i] == "-" && got[i] == ""
+			if want[i] != "*" && want[i] != got[i] && !empty {
 				match = false
 			}
 		}
@@ -104,7 +105,7 @@ func TestAuthenticatedServer(t *testing.T) {
 		{"viewer searches two namespaces", "GET", "/api/v1/search?q=ns:team-a+ns:team-b", bearer("viewer-token"), 403},
 		{"proxy acts for alice", "GET", "/api/v1/issues/" + id, append(bearer("proxy-token"), "Impersonate-User", "alice"), 200},
 		{"proxy may not act for bob", "GET", "/api/v1/issues/" + id, append(bearer("proxy-token"), "Impersonate-User", "bob"), 403},
-		{"alice may not impersonate", "GET", "/api/v1/issues/" + id, append(bearer("viewer-token"), "X-Kite-User", "admin"), 403},
+		{"alice may not impersonate", "GET", "/api/v1/issues/" + id, append(bearer("viewer-token"), "Impersonate-User", "admin"), 403},
 		{"groups need a user", "GET", "/api/v1/issues/" + id, append(bearer("proxy-token"), "Impersonate-Group", "admins"), 400},
 		{"metrics denied", "GET", "/metrics", bearer("viewer-token"), 403},
 		{"metrics for prometheus", "GET", "/metrics", bearer("prom-token"), 200},
@@ -126,6 +127,15 @@ func TestAuthenticatedServer(t *testing.T) {
 	res = ts.do(t, http.MethodPost, "/api/v1/issues/"+id+"/resolve", nil, append(bearer("proxy-token"), "Impersonate-User", "alice")...)
 	require.Equal(t, http.StatusOK, res.Code, "%s", res.Raw)
 	assert.Equal(t, "alice", res.Issue(t).ResolvedBy)
+
+	// X-Kite-User from a caller who may not impersonate (a console sending
+	// $USER) is ignored: the actor is whom the cluster authenticated.
+	res = ts.do(t, http.MethodPut, "/api/v1/issues/"+id, map[string]any{"state": "ACTIVE"}, append(bearer("viewer-token"), "X-Kite-User", "root")...)
+	require.Equal(t, http.StatusOK, res.Code, "%s", res.Raw)
+	tl := ts.do(t, http.MethodGet, "/api/v1/issues/"+id+"/timeline", nil, bearer("viewer-token")...)
+	require.Equal(t, http.StatusOK, tl.Code)
+	assert.Contains(t, string(tl.Raw), `"actor":"alice"`)
+	assert.NotContains(t, string(tl.Raw), `"actor":"root"`)
 }
 
 func TestWildcardCORSRefusedWithAuthentication(t *testing.T) {

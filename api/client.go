@@ -24,8 +24,12 @@ type ClientOptions struct {
 	// Timeout bounds each request (default 30s); a context's deadline
 	// applies as well.
 	Timeout time.Duration
-	// HTTPClient replaces the default transport (tests, proxies).
+	// HTTPClient replaces the default client (tests, proxies).
 	HTTPClient *http.Client
+	// Transport, when set and HTTPClient is not, carries the requests: a
+	// kubeconfig's credentials (tokens, exec plugins, client certificates)
+	// wrapped around a TLS transport.
+	Transport http.RoundTripper
 }
 
 // Client is Kite's HTTP API seen from Go: it implements the root kite
@@ -51,7 +55,7 @@ func NewClient(o ClientOptions) (*Client, error) {
 		if o.Timeout <= 0 {
 			o.Timeout = 30 * time.Second
 		}
-		hc = &http.Client{Timeout: o.Timeout}
+		hc = &http.Client{Timeout: o.Timeout, Transport: o.Transport}
 	}
 	return &Client{base: u, token: o.Token, http: hc}, nil
 }
@@ -204,8 +208,6 @@ func codeOfStatus(status int) string {
 		}
 	}
 	switch {
-	case status == http.StatusUnauthorized:
-		return kite.EFORBIDDEN
 	case status >= 500:
 		return kite.EUNAVAILABLE
 	case status >= 400:

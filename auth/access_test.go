@@ -138,7 +138,7 @@ func TestRoutesByIdentity(t *testing.T) {
 
 	t.Run("impersonating proxy", func(t *testing.T) {
 		do := func(as string) int {
-			req, _ := http.NewRequest("GET", srv.URL+"/api/v1/issues/"+a.ID, nil)
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/issues/"+a.ID, nil)
 			req.Header.Set("Authorization", "Bearer "+ids["proxy"])
 			req.Header.Set("Impersonate-User", as)
 			resp, err := http.DefaultClient.Do(req)

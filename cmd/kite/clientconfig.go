@@ -75,6 +75,7 @@ type clientOptions struct {
 	token      string
 	namespace  string
 	kubeconfig string
+	caFile     string
 	output     string
 }
 
@@ -83,7 +84,8 @@ func (o *clientOptions) register(cmd *cobra.Command) {
 	f.StringVar(&o.server, "server", "", "Kite server URL (env KITE_SERVER, or kite config set server)")
 	f.StringVar(&o.token, "token", "", "bearer token (env KITE_TOKEN, or kite config set token)")
 	f.StringVarP(&o.namespace, "namespace", "n", "", "namespace; default: the current kubeconfig context's, then kite config's, then \"default\"")
-	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig to take the namespace from (env KUBECONFIG)")
+	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig whose namespace and, without a token, credentials are used (env KUBECONFIG)")
+	f.StringVar(&o.caFile, "certificate-authority", "", "CA bundle that signed the Kite server's certificate (env KITE_CA_FILE); default: the system's roots")
 	f.StringVarP(&o.output, "output", "o", "table", "output format: table, wide, json, yaml or name")
 }
 
@@ -101,11 +103,36 @@ func (o *clientOptions) client() (*api.Client, error) {
 	if server == "" {
 		return nil, usageErrorf("no Kite server: use --server, KITE_SERVER or kite config set server URL")
 	}
-	c, err := api.NewClient(api.ClientOptions{Server: server, Token: firstOf(o.token, envValue(o.env, "KITE_TOKEN"), cfg.Token)})
+	opts := api.ClientOptions{Server: server, Token: firstOf(o.token, envValue(o.env, "KITE_TOKEN"), cfg.Token)}
+	if opts.Token == "" {
+		// No token of Kite's own: the caller's cluster identity.
+		if opts.Transport, err = clusterCredentials(o.kubeconfigRules(), o.inCluster(), firstOf(o.caFile, envValue(o.env, "KITE_CA_FILE"))); err != nil {
+			return nil, err
+		}
+	}
+	c, err := api.NewClient(opts)
 	if err != nil {
 		return nil, usageError{err}
 	}
 	return c, nil
+}
+
+// kubeconfigRules finds the user's kubeconfig: --kubeconfig, KUBECONFIG,
+// else ~/.kube/config, from the command's environment.
+func (o *clientOptions) kubeconfigRules() *clientcmd.ClientConfigLoadingRules {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if kc := firstOf(o.kubeconfig, envValue(o.env, "KUBECONFIG")); kc != "" {
+		rules.Precedence = filepath.SplitList(kc)
+	} else if home := envValue(o.env, "HOME"); home != "" {
+		rules.Precedence = []string{filepath.Join(home, ".kube", "config")}
+	}
+	return rules
+}
+
+// inCluster reports whether no kubeconfig was named, so that in a pod its
+// service account is who calls.
+func (o *clientOptions) inCluster() bool {
+	return firstOf(o.kubeconfig, envValue(o.env, "KUBECONFIG")) == ""
 }
 
 // resolveNamespace: -n, else the current kubeconfig context's namespace,
@@ -114,13 +141,7 @@ func (o *clientOptions) resolveNamespace() (string, error) {
 	if o.namespace != "" {
 		return o.namespace, nil
 	}
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	if kc := firstOf(o.kubeconfig, envValue(o.env, "KUBECONFIG")); kc != "" {
-		rules.Precedence = filepath.SplitList(kc)
-	} else if home := envValue(o.env, "HOME"); home != "" {
-		rules.Precedence = []string{filepath.Join(home, ".kube", "config")}
-	}
-	if raw, err := rules.Load(); err == nil && raw != nil {
+	if raw, err := o.kubeconfigRules().Load(); err == nil && raw != nil {
 		if ctx, ok := raw.Contexts[raw.CurrentContext]; ok && ctx.Namespace != "" {
 			return ctx.Namespace, nil
 		}

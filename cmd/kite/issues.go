@@ -34,7 +34,8 @@ context's, else kite config's, else "default". -o picks the output: table
 (coloured on a terminal unless NO_COLOR is set), wide, json, yaml or name
 (ids, one per line). Only data goes to stdout; notices go to stderr.
 
-Exit codes: 0 ok, 1 error, 2 usage, 3 not found.`,
+Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 not allowed (credentials
+rejected, or RBAC denies it).`,
 	}
 	c.register(cmd)
 	cmd.AddCommand(c.listCmd(), c.searchCmd(), c.getCmd(), c.createCmd(), c.updateCmd(),

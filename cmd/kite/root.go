@@ -16,6 +16,9 @@ const (
 	exitError    = 1
 	exitUsage    = 2
 	exitNotFound = 3
+	// exitDenied: the server did not accept the caller's credentials, or
+	// the cluster's RBAC does not let them do that.
+	exitDenied = 4
 )
 
 // lookupEnv reads one environment variable; tests pass their own.
@@ -36,6 +39,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env lookupEnv
 	err := root.Execute()
 	if err != nil {
 		fmt.Fprintf(stderr, "kite: %v\n", err)
+		if hint := deniedHint(err); hint != "" {
+			fmt.Fprintf(stderr, "kite: %s\n", hint)
+		}
 	}
 	return exitCode(err)
 }
@@ -53,8 +59,21 @@ func exitCode(err error) int {
 		return be.exitCode()
 	case kite.ErrorCode(err) == kite.ENOTFOUND:
 		return exitNotFound
+	case kite.ErrorCode(err) == kite.EUNAUTHENTICATED, kite.ErrorCode(err) == kite.EFORBIDDEN:
+		return exitDenied
 	}
 	return exitError
+}
+
+// deniedHint says what to do about a refusal, in a line after the error.
+func deniedHint(err error) string {
+	switch kite.ErrorCode(err) {
+	case kite.EUNAUTHENTICATED:
+		return "the server did not accept your credentials: log in to the cluster again (your kubeconfig's), or pass --token / KITE_TOKEN"
+	case kite.EFORBIDDEN:
+		return "the cluster's RBAC does not allow this: ask for the kite-issues roles (view, edit or admin) in that namespace (docs/security.md)"
+	}
+	return ""
 }
 
 func newRootCmd(env lookupEnv) *cobra.Command {

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/konflux-ci/kite/api"
 )
@@ -21,6 +22,7 @@ import (
 type remoteWatchOptions struct {
 	server string
 	token  string
+	caFile string
 	addr   string
 	log    logFlags
 	watch  watchOptions
@@ -37,7 +39,10 @@ passing one to its pipeline-success webhook, each naming the run so that the
 server applies it once and in completion order; a refused or failed send is
 retried with backoff. /metrics, /healthz and /readyz are served on --addr.
 
-Environment: KITE_SERVER, KITE_TOKEN, KUBECONFIG, KITE_WATCH_NAMESPACES,
+Without a token it reports with its cluster identity (in a pod, its service
+account's; bind it to the kite-reporter role where it reports).
+
+Environment: KITE_SERVER, KITE_TOKEN, KITE_CA_FILE, KUBECONFIG, KITE_WATCH_NAMESPACES,
 KITE_WATCH_LOG_URL, KITE_WATCH_SEVERITY_RULES, POD_NAMESPACE.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -46,7 +51,8 @@ KITE_WATCH_LOG_URL, KITE_WATCH_SEVERITY_RULES, POD_NAMESPACE.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.server, "server", envOr(env, "KITE_SERVER", ""), "URL of the Kite to report to (env KITE_SERVER)")
-	f.StringVar(&o.token, "token", envOr(env, "KITE_TOKEN", ""), "bearer token for the server (env KITE_TOKEN)")
+	f.StringVar(&o.token, "token", envOr(env, "KITE_TOKEN", ""), "bearer token for the server (env KITE_TOKEN); default: the cluster identity of --kubeconfig or the pod")
+	f.StringVar(&o.caFile, "certificate-authority", envOr(env, "KITE_CA_FILE", ""), "CA bundle that signed the server's certificate (env KITE_CA_FILE); default: the system's roots")
 	f.StringVar(&o.addr, "addr", ":8081", "listen address of /metrics, /healthz and /readyz")
 	o.log.register(cmd, env)
 	o.watch.register(f, env, "on")
@@ -63,7 +69,17 @@ func remoteWatch(ctx context.Context, o remoteWatchOptions, log *slog.Logger) er
 	if o.watch.mode == "off" {
 		return usageErrorf("--watch=off leaves kite watch nothing to do")
 	}
-	client, err := api.NewClient(api.ClientOptions{Server: o.server, Token: o.token})
+	copts := api.ClientOptions{Server: o.server, Token: o.token}
+	if o.token == "" {
+		rules := clientcmd.NewDefaultClientConfigLoadingRules()
+		rules.ExplicitPath = o.watch.kubeconfig
+		rt, err := clusterCredentials(rules, o.watch.kubeconfig == "", o.caFile)
+		if err != nil {
+			return err
+		}
+		copts.Transport = rt
+	}
+	client, err := api.NewClient(copts)
 	if err != nil {
 		return usageErrorf("--server: %w", err)
 	}

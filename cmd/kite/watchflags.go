@@ -129,13 +129,19 @@ func (o *watchOptions) newWatcher(tracker kite.Tracker, reg prometheus.Registere
 // config, else kubeconfig (--kubeconfig), KUBECONFIG or ~/.kube/config.
 // It does not contact the cluster.
 func loadClusterConfig(kubeconfig string) (*rest.Config, error) {
-	if kubeconfig == "" {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = kubeconfig
+	return clusterConfigFrom(rules, kubeconfig == "")
+}
+
+// clusterConfigFrom is the pod's in-cluster config when inCluster and in
+// a pod, else the config the kubeconfig rules load.
+func clusterConfigFrom(rules *clientcmd.ClientConfigLoadingRules, inCluster bool) (*rest.Config, error) {
+	if inCluster {
 		if cfg, err := rest.InClusterConfig(); err == nil {
 			return cfg, nil
 		}
 	}
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	rules.ExplicitPath = kubeconfig
 	return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, nil).ClientConfig()
 }
 

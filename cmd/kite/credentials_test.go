@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/konflux-ci/kite"
+	"github.com/konflux-ci/kite/api"
+	"github.com/konflux-ci/kite/service/servicetest"
+)
+
+// tokenTable authenticates bearer tokens from a table; rbacTable allows
+// "user verb namespace" lines. (The real cluster's are tested in auth/.)
+type tokenTable map[string]string
+
+func (tt tokenTable) Authenticate(r *http.Request) (*kite.Principal, error) {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return kite.Anonymous(), nil
+	}
+	if tt[token] == "" {
+		return nil, kite.Errorf(kite.EUNAUTHENTICATED, "Invalid or expired credentials")
+	}
+	return &kite.Principal{Name: tt[token]}, nil
+}
+
+type rbacTable []string
+
+func (rt rbacTable) Authorize(_ context.Context, p *kite.Principal, a kite.Access) (bool, error) {
+	for _, r := range rt {
+		if r == p.Name+" "+a.Verb+" "+a.Namespace {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// kubeconfigWith writes a kubeconfig whose user has token; its cluster is
+// never contacted: Kite's server is another URL.
+func kubeconfigWith(t *testing.T, token string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config")
+	cfg := `apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster: {server: "https://kube.invalid:6443"}
+users:
+- name: u
+  user: {token: "` + token + `"}
+contexts:
+- name: ctx
+  context: {cluster: c, user: u, namespace: team-a}
+current-context: ctx
+`
+	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
+	return path
+}
+
+func TestClientSendsKubeconfigCredentials(t *testing.T) {
+	svc := servicetest.Open(t)
+	_, err := svc.Report(context.Background(), kite.Report{Namespace: "team-a", Title: "Build failed", Description: "d",
+		Severity: kite.SeverityMajor, IssueType: kite.IssueTypeBuild, Scope: kite.Scope{ResourceType: "component", ResourceName: "c"}})
+	require.NoError(t, err)
+	h, err := api.New(api.Options{Service: svc, Authenticator: tokenTable{"alice-token": "alice"},
+		Authorizer: rbacTable{"alice list team-a", "alice get team-a"}})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+
+	home := t.TempDir()
+	cli := func(kubeconfig string, args ...string) (int, string, string) {
+		env := map[string]string{"HOME": home, "KITE_SERVER": srv.URL, "KUBECONFIG": kubeconfig}
+		var out, errb bytes.Buffer
+		code := run(args, nil, &out, &errb, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+		return code, out.String(), errb.String()
+	}
+	code, out, errs := cli(kubeconfigWith(t, "alice-token"), "issues", "list", "-o", "name")
+	require.Equal(t, exitOK, code, errs)
+	assert.NotEmpty(t, out, "alice lists team-a, the kubeconfig's namespace, as herself")
+
+	code, _, errs = cli(kubeconfigWith(t, "alice-token"), "issues", "list", "-n", "team-b")
+	assert.Equal(t, exitDenied, code)
+	assert.Contains(t, errs, "Access denied to this namespace")
+	assert.Contains(t, errs, "RBAC does not allow this")
+
+	code, _, errs = cli(kubeconfigWith(t, "stale-token"), "issues", "list")
+	assert.Equal(t, exitDenied, code)
+	assert.Contains(t, errs, "Invalid or expired credentials")
+	assert.Contains(t, errs, "log in to the cluster again")
+
+	// --token wins over the kubeconfig.
+	code, _, _ = cli(kubeconfigWith(t, "stale-token"), "issues", "list", "--token", "alice-token")
+	assert.Equal(t, exitOK, code)
+}
