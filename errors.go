@@ -13,6 +13,8 @@ const (
 	ENOTFOUND  = "not_found" // no such issue or relation
 	ECONFLICT  = "conflict"  // the write contradicts existing data
 	EFORBIDDEN = "forbidden" // the caller may not see that namespace
+	// ETOOMANY: the caller is over its request rate.
+	ETOOMANY = "too_many"
 	// EUNAUTHENTICATED: the caller's credentials were rejected.
 	EUNAUTHENTICATED = "unauthenticated"
 	ETOOLARGE        = "too_large"   // the request body is over the limit

@@ -15,6 +15,7 @@ var statusByCode = map[string]int{
 	kite.ECONFLICT:        http.StatusConflict,
 	kite.EFORBIDDEN:       http.StatusForbidden,
 	kite.EUNAUTHENTICATED: http.StatusUnauthorized,
+	kite.ETOOMANY:         http.StatusTooManyRequests,
 	kite.ETOOLARGE:        http.StatusRequestEntityTooLarge,
 	kite.EUNAVAILABLE:     http.StatusServiceUnavailable,
 	kite.EINTERNAL:        http.StatusInternalServerError,

@@ -16,6 +16,7 @@ type metrics struct {
 	// The event stream: clients connected, events written.
 	streams      prometheus.Gauge
 	streamEvents prometheus.Counter
+	rateLimited  *prometheus.CounterVec
 }
 
 // Webhook outcomes besides the kite.Outcome values of failure hooks.
@@ -49,8 +50,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "kite_event_stream_events_total",
 			Help: "Events written to event stream clients.",
 		}),
+		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kite_rate_limit_requests_total",
+			Help: "Requests through the per-caller rate limits, by kind (read, write) and outcome (allowed, limited: answered 429).",
+		}, []string{"kind", "outcome"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.webhooks, m.streams, m.streamEvents} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.webhooks, m.streams, m.streamEvents, m.rateLimited} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("api: registering metrics: %w", err)
 		}

@@ -70,6 +70,9 @@ func (s *server) router() *mux.Router {
 	r := mux.NewRouter().SkipClean(true)
 	for _, rt := range s.routes() {
 		h := rt.handler
+		if s.limits != nil && !rt.public {
+			h = s.rateLimit(h)
+		}
 		if s.authn != nil && !rt.public {
 			h = s.authenticate(h)
 		}

@@ -69,6 +69,10 @@ type Options struct {
 	Authenticator Authenticator
 	Authorizer    kite.Authorizer
 	MetricsOpen   bool
+	// RateLimits, when set, give every caller (the authenticated principal,
+	// else everyone as one anonymous caller) its own read and write
+	// budgets; over them a request gets 429 with Retry-After.
+	RateLimits *RateLimits
 	// Heartbeat is how often an idle event stream sends a comment, so
 	// proxies keep it open and clients notice a dead server. Default 15s.
 	Heartbeat time.Duration
@@ -95,6 +99,7 @@ type server struct {
 	authn       Authenticator // nil: callers are trusted (--auth=none)
 	authz       kite.Authorizer
 	metricsOpen bool
+	limits      *limiters // nil: no rate limits
 	// feed serves /api/v1/events when the service offers one.
 	feed      kite.Streamer
 	frames    *frameCache
@@ -148,6 +153,9 @@ func newServer(o Options) (*server, error) {
 		frames:      newFrameCache(),
 	}
 	s.feed, _ = s.svc.(kite.Streamer)
+	if o.RateLimits != nil {
+		s.limits = newLimiters(*o.RateLimits)
+	}
 	if s.heartbeat <= 0 {
 		s.heartbeat = 15 * time.Second
 	}

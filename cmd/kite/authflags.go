@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
 
+	"github.com/konflux-ci/kite/api"
 	"github.com/konflux-ci/kite/auth"
 )
 
@@ -21,6 +22,8 @@ type authOptions struct {
 	allowTTL     time.Duration
 	denyTTL      time.Duration
 	metricsOpen  bool
+	limits       api.RateLimits
+	limitsSet    bool // a rate flag was given: limits apply with --auth=none too
 }
 
 func (o *authOptions) register(f *pflag.FlagSet, env lookupEnv) {
@@ -31,6 +34,20 @@ func (o *authOptions) register(f *pflag.FlagSet, env lookupEnv) {
 	f.DurationVar(&o.allowTTL, "auth-allow-ttl", 10*time.Second, "how long an allowed access decision is remembered")
 	f.DurationVar(&o.denyTTL, "auth-deny-ttl", 5*time.Second, "how long a denied access decision is remembered")
 	f.BoolVar(&o.metricsOpen, "metrics-open", false, "serve /metrics to anyone; by default it needs get on the non-resource URL /metrics")
+	f.Float64Var(&o.limits.ReadsPerSecond, "reads-per-second", 50, "each caller's sustained read rate (GET); 0 for no limit; over it, 429 with Retry-After. Applied with authentication on, or when set")
+	f.IntVar(&o.limits.ReadBurst, "read-burst", 100, "reads a caller may make at once above the rate")
+	f.Float64Var(&o.limits.WritesPerSecond, "writes-per-second", 100, "each caller's sustained write rate (reports, edits); 0 for no limit")
+	f.IntVar(&o.limits.WriteBurst, "write-burst", 200, "writes a caller may make at once above the rate")
+}
+
+// rateLimits are the per-caller limits to apply: with authentication on,
+// where callers are told apart, or when a rate flag was given.
+func (o *authOptions) rateLimits(authOn bool) *api.RateLimits {
+	if !authOn && !o.limitsSet {
+		return nil
+	}
+	l := o.limits
+	return &l
 }
 
 // build returns the Kubernetes authenticator and authorizer the options

@@ -62,6 +62,9 @@ KITE_DEBUG_ADDR.`,
 				// for a few MB more heap.
 				debug.SetGCPercent(200)
 			}
+			for _, name := range []string{"reads-per-second", "read-burst", "writes-per-second", "write-burst"} {
+				o.auth.limitsSet = o.auth.limitsSet || cmd.Flags().Changed(name)
+			}
 			return o.log.runDaemon(cmd, func(ctx context.Context, log *slog.Logger) error { return serve(ctx, o, log) })
 		},
 	}
@@ -188,6 +191,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 		Authenticator: authn,
 		Authorizer:    authz,
 		MetricsOpen:   o.auth.metricsOpen,
+		RateLimits:    o.auth.rateLimits(authn != nil),
 	})
 	if err != nil {
 		return err

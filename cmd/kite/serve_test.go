@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/konflux-ci/kite/api"
 )
 
 func TestServeDemoAndGracefulShutdown(t *testing.T) {
@@ -194,4 +196,12 @@ func TestServeWatchOnWithoutAClusterFails(t *testing.T) {
 	require.ErrorAs(t, err, &exit)
 	assert.Equal(t, exitError, exit.ExitCode())
 	assert.Contains(t, stderr.String(), "--watch=on: no cluster with Tekton reachable")
+}
+
+func TestRateLimitsApplyWithAuthenticationOrWhenSet(t *testing.T) {
+	o := authOptions{limits: api.RateLimits{ReadsPerSecond: 50, ReadBurst: 100, WritesPerSecond: 100, WriteBurst: 200}}
+	assert.Nil(t, o.rateLimits(false), "off with --auth=none by default")
+	assert.Equal(t, &o.limits, o.rateLimits(true))
+	o.limitsSet = true
+	assert.NotNil(t, o.rateLimits(false), "a rate flag turns them on without authentication")
 }
