@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -33,6 +34,8 @@ type serveOptions struct {
 	shutdownTimeout time.Duration
 	lockTimeout     time.Duration
 	debugAddr       string
+	tlsCert         string
+	tlsKey          string
 	watch           watchOptions
 	auth            authOptions
 }
@@ -82,6 +85,8 @@ KITE_DEBUG_ADDR.`,
 	f.DurationVar(&o.lockTimeout, "lock-timeout", 2*time.Second, "how long to wait for another process to release the data directory")
 	o.watch.register(f, env, "auto")
 	o.auth.register(f, env)
+	f.StringVar(&o.tlsCert, "tls-cert-file", envOr(env, "KITE_TLS_CERT_FILE", ""), "serve HTTPS with this certificate (PEM, with its chain); reloaded when it changes (env KITE_TLS_CERT_FILE)")
+	f.StringVar(&o.tlsKey, "tls-key-file", envOr(env, "KITE_TLS_KEY_FILE", ""), "the certificate's private key (env KITE_TLS_KEY_FILE)")
 	f.StringVar(&o.debugAddr, "debug-addr", envOr(env, "KITE_DEBUG_ADDR", ""), "serve Go's profiler (/debug/pprof/) on this address; off when empty (env KITE_DEBUG_ADDR)")
 	return cmd
 }
@@ -115,6 +120,9 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	}
 	if err := o.watch.validate(); err != nil {
 		return err
+	}
+	if (o.tlsCert == "") != (o.tlsKey == "") {
+		return usageErrorf("--tls-cert-file and --tls-key-file go together")
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -196,6 +204,16 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	scheme := "http"
+	var tlsCfg *tls.Config
+	if o.tlsCert != "" {
+		tctx, stopTLS := context.WithCancel(ctx)
+		defer stopTLS()
+		if tlsCfg, err = servingTLS(tctx, o.tlsCert, o.tlsKey, o.auth.clientCAFile != ""); err != nil {
+			return err
+		}
+		scheme = "https"
+	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.addr, err)
@@ -214,10 +232,17 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 		return err
 	}
 	defer stopDebug()
-	log.Info("kite serving", "addr", ln.Addr().String(), "data_dir", o.dataDir, "version", buildVersion())
+	log.Info("kite serving", "addr", ln.Addr().String(), "scheme", scheme, "data_dir", o.dataDir, "version", buildVersion())
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if tlsCfg != nil {
+			srv.TLSConfig = tlsCfg
+			errc <- srv.ServeTLS(ln, "", "") // the pair comes from GetCertificate
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

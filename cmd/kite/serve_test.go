@@ -93,6 +93,7 @@ func TestUsageErrors(t *testing.T) {
 		{"serve", "--watch-namespace-selector", "a=(b"},
 		{"serve", "--watch-severity-rules", "/nonexistent/rules.yaml"},
 		{"serve", "--auth", "sometimes"},
+		{"serve", "--tls-cert-file", "/tmp/cert.pem"},
 		{"serve", "--auth", "none", "--addr", "0.0.0.0:0"},
 		{"serve", "--auth", "none", "--addr", ":8080"},
 		{"watch"},
