@@ -7,7 +7,7 @@ import (
 
 // Kite's issues are authorized as a resource of their own API group, so
 // that a cluster's RBAC decides who may do what in which namespace
-// (deploy/rbac-roles.yaml aggregates them into view, edit and admin).
+// (deploy/base/rbac-access.yaml aggregates them into view, edit and admin).
 const (
 	APIGroup       = "kite.konflux-ci.dev"
 	ResourceIssues = "issues"

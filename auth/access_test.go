@@ -154,7 +154,7 @@ func TestRoutesByIdentity(t *testing.T) {
 // aggregate does the work of kube-controller-manager's ClusterRole
 // aggregation controller, which envtest does not run: the built-in role
 // gets the rules of every ClusterRole its aggregation rule selects (by the
-// labels deploy/rbac-access.yaml sets), and it checks that group is among
+// labels deploy/base/rbac-access.yaml sets), and it checks that group is among
 // them.
 func aggregate(t *testing.T, role, group string) {
 	t.Helper()

@@ -48,7 +48,7 @@ func TestMain(m *testing.M) {
 		cluster.cfg = cfg
 		cluster.cs = kubernetes.NewForConfigOrDie(cfg)
 		if err := applyRoles(context.Background()); err != nil {
-			fmt.Fprintln(os.Stderr, "auth: deploy/rbac-access.yaml:", err)
+			fmt.Fprintln(os.Stderr, "auth: deploy/base/rbac-access.yaml:", err)
 			return 1
 		}
 		return m.Run()
@@ -65,7 +65,7 @@ func needCluster(t *testing.T) {
 
 // applyRoles creates the ClusterRoles and bindings deploy/ ships.
 func applyRoles(ctx context.Context) error {
-	b, err := os.ReadFile(filepath.Join("..", "deploy", "rbac-access.yaml"))
+	b, err := os.ReadFile(filepath.Join("..", "deploy", "base", "rbac-access.yaml"))
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-const deployDir = "../deploy"
+const deployDir = "../deploy/base"
 
 // manifests decodes every document of the files a kustomization lists.
 func manifests(t *testing.T, dir string) []*unstructured.Unstructured {
@@ -40,7 +40,7 @@ func manifests(t *testing.T, dir string) []*unstructured.Unstructured {
 	for key := range all {
 		// Anything beyond resources would transform them, and the
 		// concatenation below would no longer be what kubectl applies.
-		require.Contains(t, []string{"apiVersion", "kind", "resources"}, key, "deploy/kustomization.yaml: teach this test %q", key)
+		require.Contains(t, []string{"apiVersion", "kind", "resources"}, key, "deploy/base/kustomization.yaml: teach this test %q", key)
 	}
 	require.NoError(t, yaml.Unmarshal(raw, &k))
 	var out []*unstructured.Unstructured
@@ -180,12 +180,16 @@ func TestDeploymentIsASafeSingleWriter(t *testing.T) {
 	assert.Equal(t, d.Spec.Selector.MatchLabels, svc.Spec.Selector)
 
 	// The optional ServiceMonitor scrapes that Service's port.
-	mon := manifests(t, filepath.Join(deployDir, "monitoring"))
-	require.Len(t, mon, 1)
+	mon := manifests(t, filepath.Join(deployDir, "..", "monitoring"))
+	require.Len(t, mon, 2)
 	assert.Equal(t, "ServiceMonitor", mon[0].GetKind())
 	port, _, _ := unstructured.NestedSlice(mon[0].Object, "spec", "endpoints")
 	require.Len(t, port, 1)
 	assert.Equal(t, svc.Spec.Ports[0].Name, port[0].(map[string]any)["port"])
+	// With Prometheus' token, bound to the role that may get /metrics.
+	assert.NotEmpty(t, port[0].(map[string]any)["bearerTokenFile"])
+	binding := find[rbacv1.ClusterRoleBinding](t, mon, "ClusterRoleBinding", "kite-metrics-reader")
+	find[rbacv1.ClusterRole](t, objs, "ClusterRole", binding.RoleRef.Name)
 }
 
 // TestDeployManifestsApply sends the base to a real API server: the
