@@ -144,3 +144,28 @@ func TestWildcardCORSRefusedWithAuthentication(t *testing.T) {
 	_, err = New(Options{Service: newTestServer(t).store, Authenticator: tokens{}})
 	require.Error(t, err, "an authenticator needs an authorizer")
 }
+
+func TestWhoAmIAndCanI(t *testing.T) {
+	ts := newTestServer(t, func(o *Options) {
+		o.Authenticator = tokens{"viewer-token": {Name: "alice", Groups: []string{"devs", "system:authenticated"}}}
+		o.Authorizer = rules{"alice list issues team-a -"}
+	})
+	bearer := []string{"Authorization", "Bearer viewer-token"}
+	res := ts.do(t, http.MethodGet, "/api/v1/auth/whoami", nil, bearer...)
+	require.Equal(t, http.StatusOK, res.Code)
+	assert.Equal(t, map[string]any{"user": "alice", "groups": []any{"devs", "system:authenticated"}, "authentication": "kubernetes"}, res.JSON(t))
+	res = ts.do(t, http.MethodGet, "/api/v1/auth/whoami", nil)
+	assert.Equal(t, "system:anonymous", res.JSON(t)["user"])
+
+	for q, want := range map[string]bool{"verb=list&namespace=team-a": true, "verb=list&namespace=team-b": false, "verb=delete&namespace=team-a": false, "verb=list": false} {
+		res := ts.do(t, http.MethodGet, "/api/v1/auth/can-i?"+q, nil, bearer...)
+		require.Equal(t, http.StatusOK, res.Code, q)
+		assert.Equal(t, want, res.JSON(t)["allowed"], q)
+	}
+	requireError(t, ts.do(t, http.MethodGet, "/api/v1/auth/can-i?verb=steal&namespace=team-a", nil, bearer...), http.StatusBadRequest, "Invalid verb")
+
+	open := newTestServer(t)
+	res = open.do(t, http.MethodGet, "/api/v1/auth/whoami", nil, "X-Kite-User", "bob")
+	assert.Equal(t, map[string]any{"user": "bob", "groups": []any{}, "authentication": "none"}, res.JSON(t))
+	assert.Equal(t, true, open.do(t, http.MethodGet, "/api/v1/auth/can-i?verb=delete&namespace=x", nil).JSON(t)["allowed"])
+}

@@ -42,6 +42,9 @@ func (s *server) routes() []route {
 		{http.MethodPost, "/api/v1/webhooks/release-success", s.webhook("release-success", s.releaseSuccess), false},
 		{http.MethodPost, "/api/v1/webhooks/mintmaker-custom", s.webhook("mintmaker-custom", s.mintmakerCustom), false},
 
+		{http.MethodGet, "/api/v1/auth/whoami", s.handle(s.whoami), false},
+		{http.MethodGet, "/api/v1/auth/can-i", s.handle(s.canI), false},
+
 		{http.MethodGet, "/healthz", http.HandlerFunc(s.healthz), true},
 		{http.MethodGet, "/readyz", http.HandlerFunc(s.readyz), true},
 		{http.MethodGet, "/metrics", s.metricsHandler(), false},

@@ -102,3 +102,30 @@ func TestClientSendsKubeconfigCredentials(t *testing.T) {
 	code, _, _ = cli(kubeconfigWith(t, "stale-token"), "issues", "list", "--token", "alice-token")
 	assert.Equal(t, exitOK, code)
 }
+
+func TestAuthWhoAmIAndCanI(t *testing.T) {
+	svc := servicetest.Open(t)
+	h, err := api.New(api.Options{Service: svc, Authenticator: tokenTable{"alice-token": "alice"},
+		Authorizer: rbacTable{"alice list team-a"}})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	env := map[string]string{"HOME": t.TempDir(), "KITE_SERVER": srv.URL, "KITE_TOKEN": "alice-token"}
+	cli := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := run(args, nil, &out, &errb, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+		return code, out.String(), errb.String()
+	}
+	code, out, _ := cli("auth", "whoami")
+	require.Equal(t, exitOK, code)
+	assert.Contains(t, out, "user:   alice")
+	code, out, _ = cli("auth", "can-i", "list", "-n", "team-a")
+	assert.Equal(t, exitOK, code)
+	assert.Equal(t, "yes\n", out)
+	code, out, errs := cli("auth", "can-i", "delete", "-n", "team-a")
+	assert.Equal(t, exitDenied, code)
+	assert.Equal(t, "no\n", out)
+	assert.NotContains(t, errs, "RBAC does not allow", "the answer needs no hint")
+	code, _, _ = cli("auth", "can-i", "steal", "-n", "team-a")
+	assert.Equal(t, exitUsage, code)
+}

@@ -65,8 +65,15 @@ func exitCode(err error) int {
 	return exitError
 }
 
+// errNotAllowed is kite auth can-i's "no": exit code 4, as kubectl auth
+// can-i exits non-zero, without a hint (the answer is the output).
+var errNotAllowed = &kite.Error{Code: kite.EFORBIDDEN, Message: "not allowed"}
+
 // deniedHint says what to do about a refusal, in a line after the error.
 func deniedHint(err error) string {
+	if errors.Is(err, errNotAllowed) {
+		return ""
+	}
 	switch kite.ErrorCode(err) {
 	case kite.EUNAUTHENTICATED:
 		return "the server did not accept your credentials: log in to the cluster again (your kubeconfig's), or pass --token / KITE_TOKEN"
@@ -92,6 +99,6 @@ release pipelines, dependency updates and cluster incidents. One binary:
 		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl kite"}
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newServeCmd(env), newWatchCmd(env), newIssuesCmd(env), newTUICmd(env), newConfigCmd(env), newReindexCmd(env), newBenchCmd(), newVersionCmd())
+	root.AddCommand(newServeCmd(env), newWatchCmd(env), newIssuesCmd(env), newTUICmd(env), newConfigCmd(env), newAuthCmd(env), newReindexCmd(env), newBenchCmd(), newVersionCmd())
 	return root
 }
