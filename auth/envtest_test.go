@@ -108,7 +108,7 @@ func applyRoles(ctx context.Context) error {
 
 // serviceAccount creates a service account in ns and returns a token for
 // it, minted with the TokenRequest API.
-func serviceAccount(t *testing.T, ns, name string) string {
+func serviceAccount(t testing.TB, ns, name string) string {
 	t.Helper()
 	ctx := context.Background()
 	ensureNamespace(t, ns)
@@ -123,7 +123,7 @@ func serviceAccount(t *testing.T, ns, name string) string {
 	return tr.Status.Token
 }
 
-func ensureNamespace(t *testing.T, ns string) {
+func ensureNamespace(t testing.TB, ns string) {
 	t.Helper()
 	_, err := cluster.cs.CoreV1().Namespaces().Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
@@ -132,7 +132,7 @@ func ensureNamespace(t *testing.T, ns string) {
 }
 
 // bind grants a ClusterRole to a subject, in ns or (ns "") cluster-wide.
-func bind(t *testing.T, role, ns string, subject rbacv1.Subject) {
+func bind(t testing.TB, role, ns string, subject rbacv1.Subject) {
 	t.Helper()
 	ctx := context.Background()
 	name := fmt.Sprintf("%s-%s-%s", role, subject.Kind, subject.Name)
