@@ -102,12 +102,12 @@ func TestRoutesByIdentity(t *testing.T) {
 	// Expected status by identity and call; missing means 403 for
 	// namespace-level refusals. Ids of unseen issues are 404, never 403.
 	want := map[string]map[string]int{
-		"no token": {"list": 403, "list other": 403, "get": 404, "get other": 404, "timeline": 404, "search": 403, "search both": 403,
+		"no token": {"events other": 403, "list": 403, "list other": 403, "get": 404, "get other": 404, "timeline": 404, "search": 403, "search both": 403,
 			"create": 403, "webhook": 403, "update": 404, "resolve": 404, "delete other": 404, "metrics": 403, "healthz": 200},
 		"bad token": {"list": 401, "list other": 401, "get": 401, "get other": 401, "timeline": 401, "search": 401, "search both": 401,
 			"create": 401, "webhook": 401, "update": 401, "resolve": 401, "delete other": 401, "metrics": 401, "healthz": 200},
 		"deleted account": {"list": 401, "get": 401, "webhook": 401, "healthz": 200},
-		"viewer": {"list": 200, "list other": 403, "get": 200, "get other": 404, "timeline": 200, "search": 200, "search both": 403,
+		"viewer": {"events other": 403, "events both": 403, "list": 200, "list other": 403, "get": 200, "get other": 404, "timeline": 200, "search": 200, "search both": 403,
 			"create": 403, "webhook": 403, "update": 404, "resolve": 404, "delete other": 404, "metrics": 403, "healthz": 200},
 		"editor": {"list": 200, "list other": 403, "get": 200, "get other": 404, "timeline": 200, "search": 200, "search both": 403,
 			"create": 201, "webhook": 201, "update": 200, "resolve": 200, "delete other": 404, "metrics": 403},

@@ -313,7 +313,7 @@ func (m *Model) result(msg tea.Msg) tea.Cmd {
 		}
 		if msg.err != nil {
 			m.pending = nil
-			m.setStatus(kite.ErrorMessage(msg.err)+": "+kite.ErrorDetails(msg.err), true)
+			m.setStatus(problem(msg.err), true)
 			return nil
 		}
 		if msg.first && m.pending != nil {
@@ -349,7 +349,7 @@ func (m *Model) result(msg tea.Msg) tea.Cmd {
 		}
 		n := len(msg.issues) + len(msg.deleted)
 		if msg.err != nil {
-			m.setStatus(fmt.Sprintf("%s: %d done, then: %s", msg.verb, n, kite.ErrorMessage(msg.err)), true)
+			m.setStatus(fmt.Sprintf("%s: %d done, then: %s", msg.verb, n, problem(msg.err)), true)
 		} else {
 			m.list.selected = map[string]bool{}
 			m.setStatus(fmt.Sprintf("%s %d issue(s)", pastTense[msg.verb], n), false)
@@ -403,7 +403,7 @@ var pastTense = map[string]string{"resolve": "resolved", "reopen": "reopened", "
 func (m *Model) reconnect(err error) tea.Cmd {
 	d := m.backoff
 	m.backoff = min(2*m.backoff, 30*time.Second)
-	m.conn = fmt.Sprintf("offline (%s), retrying in %s", kite.ErrorMessage(err), d)
+	m.conn = fmt.Sprintf("offline (%s), retrying in %s", problem(err), d)
 	return retryAfter(m.gen, d)
 }
 

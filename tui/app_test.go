@@ -86,24 +86,27 @@ func start(t *testing.T, s *service.Service, o tui.Options) *console {
 	o.Now = func() time.Time { return now }
 	c := &console{TestModel: teatest.NewTestModel(t, tui.New(ctx, s, o), teatest.WithInitialTermSize(80, 24))}
 	t.Cleanup(func() { _ = c.Quit() })
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := c.Output().Read(buf)
-			c.mu.Lock()
-			c.out.Write(buf[:n])
-			c.mu.Unlock()
-			if err != nil && err != io.EOF {
-				return
-			}
-			if n == 0 {
-				time.Sleep(5 * time.Millisecond)
-			}
-		}
-	}()
+	go c.collect()
 	waitFor(t, c, firstRow)
 	waitFor(t, c, "● live")
 	return c
+}
+
+// collect keeps everything the program draws, until its output ends.
+func (c *console) collect() {
+	buf := make([]byte, 4096)
+	for {
+		n, err := c.Output().Read(buf)
+		c.mu.Lock()
+		c.out.Write(buf[:n])
+		c.mu.Unlock()
+		if err != nil && err != io.EOF {
+			return
+		}
+		if n == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
 }
 
 // waitFor waits until what was drawn since the last keys contains what.
