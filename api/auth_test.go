@@ -169,3 +169,15 @@ func TestWhoAmIAndCanI(t *testing.T) {
 	assert.Equal(t, map[string]any{"user": "bob", "groups": []any{}, "authentication": "none"}, res.JSON(t))
 	assert.Equal(t, true, open.do(t, http.MethodGet, "/api/v1/auth/can-i?verb=delete&namespace=x", nil).JSON(t)["allowed"])
 }
+
+// TestEventStreamIsAuthorized: the stream is served by the authorized
+// service like every other read.
+func TestEventStreamIsAuthorized(t *testing.T) {
+	ts := newTestServer(t, func(o *Options) {
+		o.Authenticator = tokens{"viewer-token": {Name: "alice"}}
+		o.Authorizer = rules{"alice watch issues team-a -"}
+	})
+	requireError(t, ts.do(t, http.MethodGet, "/api/v1/events?namespace=team-b", nil, "Authorization", "Bearer viewer-token"),
+		http.StatusForbidden, "Access denied to this namespace")
+	requireError(t, ts.do(t, http.MethodGet, "/api/v1/events?namespace=team-a", nil), http.StatusForbidden, "Access denied to this namespace")
+}

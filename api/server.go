@@ -152,7 +152,6 @@ func newServer(o Options) (*server, error) {
 		closing:     o.Closing,
 		frames:      newFrameCache(),
 	}
-	s.feed, _ = s.svc.(kite.Streamer)
 	if o.RateLimits != nil {
 		s.limits = newLimiters(*o.RateLimits)
 	}
@@ -186,6 +185,8 @@ func newServer(o Options) (*server, error) {
 	} else if s.corsOrigins == nil {
 		s.corsOrigins = []string{"*"}
 	}
+	// The stream is the (authorized) service's, like every other read.
+	s.feed, _ = s.svc.(kite.Streamer)
 	reg, gat := o.Registerer, o.Gatherer
 	switch {
 	case reg == nil && gat == nil:

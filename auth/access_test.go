@@ -97,6 +97,8 @@ func TestRoutesByIdentity(t *testing.T) {
 		"resolve":      {"POST", "/api/v1/issues/" + a.ID + "/resolve", ""},
 		"delete other": {"DELETE", "/api/v1/issues/" + b.ID, ""},
 		"metrics":      {"GET", "/metrics", ""},
+		"events other": {"GET", "/api/v1/events?namespace=team-b", ""},
+		"events both":  {"GET", "/api/v1/events?namespace=team-a&namespace=team-b", ""},
 		"healthz":      {"GET", "/healthz", ""},
 	}
 	// Expected status by identity and call; missing means 403 for
@@ -120,7 +122,8 @@ func TestRoutesByIdentity(t *testing.T) {
 			continue
 		}
 		for name, wantStatus := range want[who] {
-			c := calls[name]
+			c, ok := calls[name]
+			require.True(t, ok, "no call %q", name)
 			t.Run(who+"/"+name, func(t *testing.T) {
 				req, err := http.NewRequest(c.method, srv.URL+c.path, strings.NewReader(c.body))
 				require.NoError(t, err)
@@ -135,6 +138,17 @@ func TestRoutesByIdentity(t *testing.T) {
 			})
 		}
 	}
+
+	t.Run("viewer follows its namespace", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/api/v1/events?namespace=team-a", nil)
+		req.Header.Set("Authorization", "Bearer "+ids["viewer"])
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer func() { _ = resp.Body.Close() }()
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+	})
 
 	t.Run("impersonating proxy", func(t *testing.T) {
 		do := func(as string) int {

@@ -14,7 +14,9 @@ import (
 // denyAll refuses everything, as RBAC does to a caller without rights.
 type denyAll struct{}
 
-func (denyAll) Authorize(context.Context, *kite.Principal, kite.Access) (bool, error) { return false, nil }
+func (denyAll) Authorize(context.Context, *kite.Principal, kite.Access) (bool, error) {
+	return false, nil
+}
 
 // TestRefusalIsOneClearLine: a console whose user may not read the
 // namespace says so in words, not as an HTTP status.
