@@ -8,6 +8,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/rest"
 
 	"github.com/konflux-ci/kite/api"
 	"github.com/konflux-ci/kite/auth"
@@ -27,7 +29,7 @@ type authOptions struct {
 }
 
 func (o *authOptions) register(f *pflag.FlagSet, env lookupEnv) {
-	f.StringVar(&o.mode, "auth", envOr(env, "KITE_AUTH", "auto"), "who may call: kubernetes (the cluster authenticates callers and its RBAC authorizes them, docs/security.md), none (anyone who reaches the port; loopback addresses only), or auto: kubernetes in a pod or with a kubeconfig, else none (env KITE_AUTH)")
+	f.StringVar(&o.mode, "auth", envOr(env, "KITE_AUTH", "auto"), "who may call: kubernetes (the cluster authenticates callers and its RBAC authorizes them, docs/security.md), none (anyone who reaches the port; loopback addresses only), or auto: kubernetes in a pod, or with a kubeconfig whose cluster answers, else none (env KITE_AUTH)")
 	f.BoolVar(&o.anyAddress, "auth-none-any-address", false, "allow --auth=none on an address other than loopback: anyone who reaches it may read, change and delete every issue")
 	f.StringVar(&o.clientCAFile, "client-ca-file", envOr(env, "KITE_CLIENT_CA_FILE", ""), "also accept client certificates signed by this CA bundle (the cluster's client CA); reloaded when it changes")
 	f.DurationVar(&o.tokenTTL, "auth-token-ttl", 10*time.Second, "how long a token's review is remembered")
@@ -58,10 +60,7 @@ func (o *authOptions) build(addr, kubeconfig string, reg prometheus.Registerer, 
 	switch mode {
 	case "kubernetes", "none":
 	case "auto":
-		mode = "none"
-		if _, err := loadClusterConfig(kubeconfig); err == nil {
-			mode = "kubernetes"
-		}
+		mode = autoAuthMode(kubeconfig, log)
 	default:
 		return nil, usageErrorf("--auth must be auto, kubernetes or none, not %q", o.mode)
 	}
@@ -85,6 +84,35 @@ func (o *authOptions) build(addr, kubeconfig string, reg prometheus.Registerer, 
 	}
 	log.Info("callers are authenticated and authorized by the cluster", "host", cfg.Host, "client_ca", o.clientCAFile != "")
 	return k, nil
+}
+
+// autoAuthMode is --auth=auto's choice: kubernetes in a pod, whatever the
+// API server's state (falling back to no authentication there would open
+// the port to the pod network); elsewhere kubernetes when a kubeconfig is
+// configured and its cluster answers, else none (which build then allows on
+// loopback only): a developer's stale kubeconfig must not make every
+// request of make run a 503.
+func autoAuthMode(kubeconfig string, log *slog.Logger) string {
+	if kubeconfig == "" {
+		if _, err := rest.InClusterConfig(); err == nil {
+			return "kubernetes"
+		}
+	}
+	cfg, err := loadClusterConfig(kubeconfig)
+	if err != nil {
+		return "none"
+	}
+	probe := rest.CopyConfig(cfg)
+	probe.Timeout = 3 * time.Second
+	dc, err := discovery.NewDiscoveryClientForConfig(probe)
+	if err == nil {
+		_, err = dc.ServerVersion()
+	}
+	if err != nil {
+		log.Warn("--auth=auto: the kubeconfig's cluster does not answer, so callers are not authenticated (--auth=kubernetes makes this an error)", "host", cfg.Host, "err", err)
+		return "none"
+	}
+	return "kubernetes"
 }
 
 // loopback reports whether a listen address only accepts local callers.

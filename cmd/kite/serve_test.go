@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -205,4 +207,25 @@ func TestRateLimitsApplyWithAuthenticationOrWhenSet(t *testing.T) {
 	assert.Equal(t, &o.limits, o.rateLimits(true))
 	o.limitsSet = true
 	assert.NotNil(t, o.rateLimits(false), "a rate flag turns them on without authentication")
+}
+
+func TestAuthAutoNeedsAClusterThatAnswers(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	kubeconfig := func(server string) string {
+		path := filepath.Join(t.TempDir(), "config")
+		require.NoError(t, os.WriteFile(path, []byte("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \""+server+
+			"\"}\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n"), 0o600))
+		return path
+	}
+	assert.Equal(t, "none", autoAuthMode(filepath.Join(t.TempDir(), "missing"), log), "no kubeconfig")
+
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close()
+	assert.Equal(t, "none", autoAuthMode(kubeconfig(dead.URL), log), "a stale kubeconfig")
+
+	live := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"major":"1","minor":"35","gitVersion":"v1.35.4"}`))
+	}))
+	t.Cleanup(live.Close)
+	assert.Equal(t, "kubernetes", autoAuthMode(kubeconfig(live.URL), log), "a cluster that answers")
 }
