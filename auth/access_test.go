@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -138,6 +139,23 @@ func TestRoutesByIdentity(t *testing.T) {
 			})
 		}
 	}
+
+	t.Run("facets count only what the viewer sees", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/search?namespace=team-a&q=build&facets=namespace", nil)
+		req.Header.Set("Authorization", "Bearer "+ids["viewer"])
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer func() { _ = resp.Body.Close() }()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		var body struct {
+			Total  int                         `json:"total"`
+			Facets map[string][]map[string]any `json:"facets"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+		assert.Equal(t, 1, body.Total)
+		require.Len(t, body.Facets["namespace"], 1)
+		assert.Equal(t, "team-a", body.Facets["namespace"][0]["value"])
+	})
 
 	t.Run("viewer follows its namespace", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
