@@ -89,7 +89,7 @@ func (s *server) updateIssue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.authorize(r, id); err != nil {
+	if err := s.namespaceParam(r, id); err != nil {
 		return err
 	}
 	iss, err := s.svc.UpdateIssue(r.Context(), id, u)
@@ -102,7 +102,7 @@ func (s *server) updateIssue(w http.ResponseWriter, r *http.Request) error {
 
 func (s *server) deleteIssue(w http.ResponseWriter, r *http.Request) error {
 	id := mux.Vars(r)["id"]
-	if err := s.authorize(r, id); err != nil {
+	if err := s.namespaceParam(r, id); err != nil {
 		return err
 	}
 	if err := s.svc.DeleteIssue(r.Context(), id); err != nil {
@@ -118,7 +118,7 @@ func (s *server) resolveIssue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.authorize(r, id); err != nil {
+	if err := s.namespaceParam(r, id); err != nil {
 		return err
 	}
 	iss, err := s.svc.ResolveIssue(r.Context(), id, who)
@@ -131,7 +131,7 @@ func (s *server) resolveIssue(w http.ResponseWriter, r *http.Request) error {
 
 func (s *server) timeline(w http.ResponseWriter, r *http.Request) error {
 	id := mux.Vars(r)["id"]
-	if err := s.authorize(r, id); err != nil {
+	if err := s.namespaceParam(r, id); err != nil {
 		return err
 	}
 	events, err := s.svc.Timeline(r.Context(), id)
@@ -151,7 +151,7 @@ func (s *server) relateIssues(w http.ResponseWriter, r *http.Request) error {
 	if err := requireFields(field{"relatedId", body.RelatedID}); err != nil {
 		return err
 	}
-	if err := s.authorizeRelation(r, id); err != nil {
+	if err := s.namespaceParamRelation(r, id); err != nil {
 		return err
 	}
 	if err := s.svc.RelateIssues(r.Context(), id, body.RelatedID); err != nil {
@@ -163,7 +163,7 @@ func (s *server) relateIssues(w http.ResponseWriter, r *http.Request) error {
 
 func (s *server) unrelateIssues(w http.ResponseWriter, r *http.Request) error {
 	vars := mux.Vars(r)
-	if err := s.authorizeRelation(r, vars["id"]); err != nil {
+	if err := s.namespaceParamRelation(r, vars["id"]); err != nil {
 		return err
 	}
 	if err := s.svc.UnrelateIssues(r.Context(), vars["id"], vars["relatedId"]); err != nil {

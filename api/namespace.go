@@ -20,9 +20,9 @@ func checkNamespace(r *http.Request, iss *kite.Issue) error {
 	return nil
 }
 
-// authorize loads issue id when the request names a namespace and checks
+// namespaceParam loads issue id when the request names a namespace and checks
 // it; without ?namespace= there is nothing to check and no read is spent.
-func (s *server) authorize(r *http.Request, id string) error {
+func (s *server) namespaceParam(r *http.Request, id string) error {
 	if r.URL.Query().Get("namespace") == "" {
 		return nil
 	}
@@ -33,11 +33,11 @@ func (s *server) authorize(r *http.Request, id string) error {
 	return checkNamespace(r, iss)
 }
 
-// authorizeRelation is authorize for the relation routes, whose v1 404
+// namespaceParamRelation is namespaceParam for the relation routes, whose v1 404
 // messages ("one or both issues not found", "relationship not found") come
 // from the service: an unknown id is left for the service to report.
-func (s *server) authorizeRelation(r *http.Request, id string) error {
-	err := s.authorize(r, id)
+func (s *server) namespaceParamRelation(r *http.Request, id string) error {
+	err := s.namespaceParam(r, id)
 	if kite.ErrorCode(err) == kite.ENOTFOUND {
 		return nil
 	}
