@@ -9,13 +9,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/konflux-ci/kite"
 	"github.com/konflux-ci/kite/api"
 	"github.com/konflux-ci/kite/service/servicetest"
+	"github.com/konflux-ci/kite/tui"
 )
 
 // tokenTable authenticates bearer tokens from a table; rbacTable allows
@@ -128,4 +131,39 @@ func TestAuthWhoAmIAndCanI(t *testing.T) {
 	assert.NotContains(t, errs, "RBAC does not allow", "the answer needs no hint")
 	code, _, _ = cli("auth", "can-i", "steal", "-n", "team-a")
 	assert.Equal(t, exitUsage, code)
+}
+
+// TestConsoleWithKubeconfigCredentials runs the console the way kite tui
+// builds it (the client commands' client, so the kubeconfig's token)
+// against a server that authenticates callers: it lists what the token's
+// user may see, and a user it does not know gets the console's refusal line.
+func TestConsoleWithKubeconfigCredentials(t *testing.T) {
+	svc := servicetest.Open(t)
+	_, err := svc.Report(context.Background(), kite.Report{Namespace: "team-a", Title: "frontend image push denied", Description: "d",
+		Severity: kite.SeverityMajor, IssueType: kite.IssueTypeBuild, Scope: kite.Scope{ResourceType: "component", ResourceName: "c"}})
+	require.NoError(t, err)
+	servicetest.WaitIndexed(t, svc)
+	h, err := api.New(api.Options{Service: svc, Authenticator: tokenTable{"alice-token": "alice"},
+		Authorizer: rbacTable{"alice list team-a", "alice get team-a", "alice watch team-a"}})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+
+	for token, want := range map[string]string{
+		"alice-token": "frontend image push denied",
+		"stale-token": "not signed in: the server rejected your credentials",
+	} {
+		t.Run(token, func(t *testing.T) {
+			env := map[string]string{"HOME": t.TempDir(), "KITE_SERVER": srv.URL, "KUBECONFIG": kubeconfigWith(t, token)}
+			o := &clientOptions{env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }, output: "table"}
+			c, err := o.client()
+			require.NoError(t, err)
+			ns, err := o.resolveNamespace()
+			require.NoError(t, err)
+			tm := teatest.NewTestModel(t, tui.New(t.Context(), c, tui.Options{Namespace: ns}), teatest.WithInitialTermSize(120, 24))
+			t.Cleanup(func() { _ = tm.Quit() })
+			teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(want)) },
+				teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+		})
+	}
 }
