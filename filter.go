@@ -21,6 +21,11 @@ type IssueFilter struct {
 	Offset int
 }
 
+// MaxOffset bounds how deep a list may page: past it a request is refused
+// (Validate) rather than costing a walk (or, through the index, a heap) of
+// that size.
+const MaxOffset = 1_000_000
+
 // Normalize applies the limit rules and returns the filter.
 func (f IssueFilter) Normalize() IssueFilter {
 	if f.Limit <= 0 {

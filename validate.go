@@ -141,6 +141,9 @@ func (f *IssueFilter) Validate() error {
 	if err := CheckName("namespace", f.Namespace); err != nil {
 		return err
 	}
+	if f.Offset > MaxOffset {
+		return Invalid("offset", "Invalid offset", fmt.Sprintf("offset must be at most %d", MaxOffset))
+	}
 	var err error
 	if f.Severity != "" {
 		if f.Severity, err = ParseSeverity("severity", string(f.Severity)); err != nil {

@@ -127,3 +127,18 @@ func TestListSearchShortSubstrings(t *testing.T) {
 		assert.Equal(t, float64(len(want)), total, "search=%q", search)
 	}
 }
+
+// TestListHugeOffset: an offset past MaxOffset is refused, naming the field,
+// with and without search (it once overflowed into a panic with search).
+func TestListHugeOffset(t *testing.T) {
+	ts := newTestServer(t)
+	ts.createIssue(t, "team-a", "comp-a")
+	for _, q := range []string{"", "&search=build", "&search=b"} {
+		res := ts.do(t, http.MethodGet, "/api/v1/issues?namespace=team-a&offset=9223372036854775807"+q, nil)
+		requireError(t, res, http.StatusBadRequest, "Invalid offset", "offset must be at most 1000000")
+		assert.Equal(t, "offset", res.JSON(t)["field"])
+	}
+	res := ts.do(t, http.MethodGet, "/api/v1/issues?namespace=team-a&offset=1000000&search=build", nil)
+	require.Equal(t, http.StatusOK, res.Code, "%s", res.Raw)
+	wantList(0, 1, 50, 1000000)(t, res)
+}
