@@ -100,6 +100,9 @@ const (
 	maxDescriptionLen = 512 << 10
 	maxLinks          = 100
 	maxURLLen         = 4096
+	// maxFailureTextLen bounds a failure's reason and message: a pipeline's
+	// condition message, not a log.
+	maxFailureTextLen = 32 << 10
 	maxKeyLen         = 512
 	maxLabels         = 64
 	maxLabelValueLen  = 253

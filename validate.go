@@ -2,6 +2,7 @@ package kite
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 	"unicode"
@@ -56,6 +57,7 @@ func (r *Report) Normalize() error {
 		checkText("description", r.Description, maxDescriptionLen),
 		checkText("key", r.Key, maxKeyLen),
 		checkLinks(r.Links),
+		checkFailure(r.Failure),
 		checkLabels(r.Labels),
 		checkGivenTime("at", r.At),
 		r.Run.normalize(&r.At),
@@ -247,7 +249,7 @@ func checkLinks(links []Link) error {
 		if strings.TrimSpace(l.URL) == "" {
 			return Invalid(field, "Validation failed", field+" is required")
 		}
-		if err := checkText(field, l.URL, maxURLLen); err != nil {
+		if err := CheckURL(field, l.URL); err != nil {
 			return err
 		}
 		if err := checkText(fmt.Sprintf("links[%d].title", i), l.Title, maxTitleLen); err != nil {
@@ -255,6 +257,77 @@ func checkLinks(links []Link) error {
 		}
 	}
 	return nil
+}
+
+// CheckURL accepts an http or https URL of bounded length: a link is shown
+// to people in consoles, where javascript: or data: would run or mislead.
+func CheckURL(field, v string) error {
+	if err := checkText(field, v, maxURLLen); err != nil {
+		return err
+	}
+	u, err := url.Parse(strings.TrimSpace(v))
+	if err != nil || (!strings.EqualFold(u.Scheme, "http") && !strings.EqualFold(u.Scheme, "https")) || u.Host == "" {
+		return Invalid(field, "Validation failed", field+" must be an http or https URL")
+	}
+	return nil
+}
+
+// checkFailure bounds a report's failure context like the other fields:
+// names and ids as names, reason and message as text without control
+// characters (beyond tab and newlines), the log link as a link.
+func checkFailure(f *FailureContext) error {
+	if f == nil {
+		return nil
+	}
+	for _, n := range [][2]string{{"failure.task", f.Task}, {"failure.step", f.Step}, {"failure.runId", f.RunID}} {
+		if n[1] == "" {
+			continue
+		}
+		if err := CheckName(n[0], n[1]); err != nil {
+			return err
+		}
+	}
+	for _, t := range [][2]string{{"failure.reason", f.Reason}, {"failure.message", f.Message}} {
+		if err := checkText(t[0], t[1], maxFailureTextLen); err != nil {
+			return err
+		}
+		if strings.ContainsFunc(t[1], func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' }) {
+			return Invalid(t[0], "Validation failed", t[0]+" must not contain control characters")
+		}
+	}
+	if f.LogURL != "" {
+		return CheckURL("failure.logUrl", f.LogURL)
+	}
+	return nil
+}
+
+// Sanitize makes a failure context taken from the cluster (not typed by a
+// caller, who gets a 400 instead) acceptable: control characters dropped,
+// reason and message cut to their limit, a log link that is not http(s)
+// left out. A watcher must not lose a failure over a terminal colour code
+// in a step's message.
+func (f *FailureContext) Sanitize() {
+	clean := func(s string) string {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+		s = strings.Map(func(r rune) rune {
+			if unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' {
+				return -1
+			}
+			return r
+		}, s)
+		if len(s) <= maxFailureTextLen {
+			return s
+		}
+		cut := maxFailureTextLen
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		return s[:cut]
+	}
+	f.Reason, f.Message = clean(f.Reason), clean(f.Message)
+	if f.LogURL != "" && CheckURL("failure.logUrl", f.LogURL) != nil {
+		f.LogURL = ""
+	}
 }
 
 // checkLabels bounds the labels a report may carry: Kubernetes-style keys

@@ -3,6 +3,7 @@ package kite_test
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -112,4 +113,39 @@ func TestResolutionNormalize(t *testing.T) {
 	assert.Equal(t, "missing: resourceType, resourceName", kite.ErrorDetails(err))
 	bad := kite.Resolution{Namespace: "a", ResourceType: "pipelinerun", ResourceName: "p\x00q"}
 	assert.Equal(t, kite.EINVALID, kite.ErrorCode(bad.Normalize()))
+}
+
+func TestFailureContextLimits(t *testing.T) {
+	base := func(f *kite.FailureContext) kite.Report {
+		return kite.Report{Namespace: "n", Title: "t", Description: "d", Severity: kite.SeverityMajor,
+			IssueType: kite.IssueTypeBuild, Scope: kite.Scope{ResourceType: "pipelinerun", ResourceName: "p"}, Failure: f}
+	}
+	for field, f := range map[string]*kite.FailureContext{
+		"failure.task":    {Task: "build\x00"},
+		"failure.step":    {Step: "step\x1b[31m"},
+		"failure.runId":   {RunID: strings.Repeat("r", 300)},
+		"failure.reason":  {Reason: strings.Repeat("x", 100<<10)},
+		"failure.message": {Message: "exit\x07 code 1"},
+		"failure.logUrl":  {LogURL: "javascript:alert(1)"},
+	} {
+		r := base(f)
+		assert.Equal(t, field, kite.ErrorField(r.Normalize()), "%+v", f)
+	}
+	r := base(&kite.FailureContext{Reason: "OOMKilled", Message: "line 1\n\tline 2", LogURL: "https://logs.example/1", Task: "build", Step: "step-build", RunID: "0b6f1f7e-1111"})
+	assert.NoError(t, r.Normalize())
+
+	for _, u := range []string{"javascript:alert(1)", "data:text/html,<b>", "ftp://x", "//no-scheme", "https://"} {
+		r := base(nil)
+		r.Links = []kite.Link{{Title: "l", URL: u}}
+		assert.Equal(t, "links[0].url", kite.ErrorField(r.Normalize()), u)
+	}
+
+	// What the cluster says is cleaned, not refused: a watcher keeps the failure.
+	f := &kite.FailureContext{Reason: "Failed", Message: "\x1b[31mred\x1b[0m\n" + strings.Repeat("é", 40<<10), LogURL: "data:x"}
+	f.Sanitize()
+	r = base(f)
+	require.NoError(t, r.Normalize())
+	assert.True(t, strings.HasPrefix(f.Message, "[31mred[0m\n"))
+	assert.True(t, utf8.ValidString(f.Message))
+	assert.Empty(t, f.LogURL)
 }

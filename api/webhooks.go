@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -155,7 +156,7 @@ func (s *server) pipelineFailure(w http.ResponseWriter, r *http.Request) (hookRe
 			Task: b.Task, Step: b.Step, ExitCode: b.ExitCode, Message: b.Message},
 		Labels: b.Labels,
 		Run:    run,
-	})
+	}, pipelineFailureFields)
 }
 
 // runLogsURL is the original Kite's log link of a run: the cluster URL, the
@@ -233,7 +234,7 @@ func (s *server) releaseFailure(w http.ResponseWriter, r *http.Request) (hookRes
 		Scope:       kite.Scope{ResourceType: "application", ResourceName: b.Application, ResourceNamespace: ns},
 		Links:       ls,
 		Failure:     &kite.FailureContext{Reason: b.FailurePhase, LogURL: b.PipelineRunURL},
-	})
+	}, releaseFailureFields)
 }
 
 type releaseSuccessBody struct {
@@ -302,15 +303,44 @@ func (s *server) mintmakerCustom(w http.ResponseWriter, r *http.Request) (hookRe
 			{Title: "MintMaker documentation", URL: "https://konflux-ci.dev/docs/mintmaker/"},
 			{Title: "Renovate documentation", URL: "https://docs.renovatebot.com/"},
 		},
-	})
+	}, mintmakerCustomFields)
 }
 
-// report files a failure hook's report and shapes the v1 reply.
-func (s *server) report(r *http.Request, rep kite.Report) (hookResult, error) {
+// payloadFields names, for a hook, the payload field each report field
+// came from, so that an error names what the sender sent
+// (pipelineName, not scope.resourceName).
+type payloadFields map[string]string
+
+var (
+	pipelineFailureFields = payloadFields{
+		"scope.resourceName": "pipelineName", "failure.reason": "failureReason", "failure.runId": "runId",
+		"failure.logUrl": "logsUrl", "links[0].url": "logsUrl", "failure.task": "task", "failure.step": "step",
+		"failure.message": "message", "run.id": "runUid", "run.completedAt": "completedAt",
+	}
+	releaseFailureFields  = payloadFields{"scope.resourceName": "application", "links[0].url": "pipelineRunUrl"}
+	successFields         = payloadFields{"run.id": "runUid", "run.completedAt": "completedAt"}
+	mintmakerCustomFields = payloadFields{"scope.resourceName": "pipelineId", "scope.resourceType": "type", "description": "logs"}
+)
+
+// rename returns err naming the payload's field instead of the report's.
+func (pf payloadFields) rename(err error) error {
+	var e *kite.Error
+	if !errors.As(err, &e) || pf[e.Field] == "" {
+		return err
+	}
+	c := *e
+	c.Field = pf[e.Field]
+	c.Details = strings.ReplaceAll(c.Details, e.Field, c.Field)
+	return &c
+}
+
+// report files a failure hook's report and shapes the v1 reply; fields
+// name the payload's fields in its errors.
+func (s *server) report(r *http.Request, rep kite.Report, fields payloadFields) (hookResult, error) {
 	rep.Actor = kite.ActorWebhook
 	res, err := s.svc.Report(r.Context(), rep)
 	if err != nil {
-		return hookResult{}, err
+		return hookResult{}, fields.rename(err)
 	}
 	return hookResult{
 		status:  http.StatusCreated,
@@ -339,7 +369,7 @@ func (s *server) resolveScope(r *http.Request, res kite.Resolution, noun, nameFi
 	res.Actor = kite.ActorWebhook
 	n, err := s.svc.ResolveScope(r.Context(), res)
 	if err != nil {
-		return hookResult{}, err
+		return hookResult{}, successFields.rename(err)
 	}
 	out := hookResult{
 		status:  http.StatusOK,

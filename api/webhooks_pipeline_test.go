@@ -320,3 +320,30 @@ func TestPipelineHookRunFieldErrors(t *testing.T) {
 		assert.Equal(t, c.field, res.JSON(t)["field"], "%v", c.body)
 	}
 }
+
+// TestHookErrorsNameThePayloadsFields: a sender learns which of its own
+// fields was wrong, not the name of a field inside Kite.
+func TestHookErrorsNameThePayloadsFields(t *testing.T) {
+	ts := newTestServer(t)
+	const pf, rf, mm = "/api/v1/webhooks/pipeline-failure", "/api/v1/webhooks/release-failure", "/api/v1/webhooks/mintmaker-custom"
+	for _, c := range []struct {
+		path  string
+		body  map[string]any
+		field string
+	}{
+		{pf, map[string]any{"pipelineName": "p\x00", "namespace": "n", "failureReason": "r"}, "pipelineName"},
+		{pf, map[string]any{"pipelineName": strings.Repeat("p", 300), "namespace": "n", "failureReason": "r"}, "pipelineName"},
+		{pf, map[string]any{"pipelineName": "p", "namespace": "n", "failureReason": strings.Repeat("r", 100<<10)}, "failureReason"},
+		{pf, map[string]any{"pipelineName": "p", "namespace": "n", "failureReason": "r", "logsUrl": "javascript:alert(1)"}, "logsUrl"},
+		{pf, map[string]any{"pipelineName": "p", "namespace": "n", "failureReason": "r", "task": "t\x1b"}, "task"},
+		{pf, map[string]any{"pipelineName": "p", "namespace": "n", "failureReason": "r", "message": "m\x00"}, "message"},
+		{pf, map[string]any{"pipelineName": "p", "namespace": "n", "failureReason": "r", "runId": "r\x01"}, "runId"},
+		{rf, map[string]any{"application": "a", "namespace": "n", "failurePhase": "x", "release": "r", "pipelineRunUrl": "data:text/html,x"}, "pipelineRunUrl"},
+		{mm, map[string]any{"pipelineId": "p\x00", "namespace": "n", "type": "error", "logs": []string{"l"}}, "pipelineId"},
+	} {
+		res := ts.do(t, http.MethodPost, c.path, c.body)
+		require.Equal(t, http.StatusBadRequest, res.Code, "%v: %s", c.body, res.Raw)
+		assert.Equal(t, c.field, res.JSON(t)["field"], "%s", res.Raw)
+		assert.NotContains(t, string(res.Raw), "scope.", "%s", res.Raw)
+	}
+}

@@ -172,6 +172,7 @@ func (m Mapper) Report(pr *tektonv1.PipelineRun, o outcome, failed []TaskFailure
 		fc.Task, fc.Step, fc.ExitCode = f.PipelineTask, f.Step, f.ExitCode
 		fc.Reason, fc.Message = f.Reason, f.Message
 	}
+	fc.Sanitize()
 	labels := map[string]string{labelLastRun: pr.Name}
 	for _, k := range contextLabels {
 		if v := pr.Labels[k]; v != "" {
