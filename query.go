@@ -3,6 +3,7 @@ package kite
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -407,8 +408,7 @@ func (p *queryParser) timeValue(t *Term, pos int, value string) error {
 		}
 		// Both ends are inclusive, in whichever order they were written.
 		t.Op = OpRange
-		t.Min = minTime(a0, b0)
-		t.Max = maxTime(a1, b1)
+		t.Min, t.Max = storable(minTime(a0, b0), maxTime(a1, b1))
 		return nil
 	}
 	op, rest := splitOp(value)
@@ -429,7 +429,28 @@ func (p *queryParser) timeValue(t *Term, pos int, value string) error {
 	default:
 		t.Min, t.Max = start, end
 	}
+	t.Min, t.Max = storable(t.Min, t.Max)
 	return nil
+}
+
+// storable fits a [min, max) window to the times Kite stores (MinTime to
+// MaxTime): an end beyond them is open ("before 9999" is every issue), a
+// window wholly beyond them matches nothing, never everything or a
+// wrapped-around time.
+func storable(lo, hi time.Time) (time.Time, time.Time) {
+	if !lo.IsZero() && lo.Before(MinTime) {
+		lo = time.Time{}
+	}
+	if !hi.IsZero() && hi.After(MaxTime) {
+		hi = time.Time{}
+	}
+	switch {
+	case !lo.IsZero() && lo.After(MaxTime):
+		lo, hi = MaxTime, MaxTime // empty
+	case !hi.IsZero() && !hi.After(MinTime):
+		lo, hi = MinTime, MinTime // empty
+	}
+	return lo, hi
 }
 
 // instant parses a date, an RFC 3339 time or a duration ago, returning the
@@ -455,15 +476,18 @@ func (p *queryParser) instant(pos int, v string) (time.Time, time.Time, error) {
 
 // parseAgo parses Go durations plus d (days) and w (weeks).
 func parseAgo(v string) (time.Duration, bool) {
+	// Longer than a time.Duration holds: as long ago as it can say,
+	// which storable then treats as "since ever".
+	const maxDays = int(math.MaxInt64 / int64(24*time.Hour))
 	if n, ok := strings.CutSuffix(v, "d"); ok {
 		if days, err := strconv.Atoi(n); err == nil && days >= 0 {
-			return time.Duration(days) * 24 * time.Hour, true
+			return time.Duration(min(days, maxDays)) * 24 * time.Hour, true
 		}
 		return 0, false
 	}
 	if n, ok := strings.CutSuffix(v, "w"); ok {
 		if weeks, err := strconv.Atoi(n); err == nil && weeks >= 0 {
-			return time.Duration(weeks) * 7 * 24 * time.Hour, true
+			return time.Duration(min(weeks, maxDays/7)) * 7 * 24 * time.Hour, true
 		}
 		return 0, false
 	}

@@ -136,6 +136,15 @@ func TestSearchOperators(t *testing.T) {
 		{q: "detected:2026-11-24", want: []string{"timeout"}},
 		{q: "detected:2026-11-24..2026-11-26", want: []string{"deps", "timeout"}},
 		{q: "resolved:>7d", want: []string{"timeout"}},
+		// Ends beyond the times the store keeps (1970-2262) are open, and
+		// windows wholly beyond them empty: never a wrapped-around time.
+		{q: "detected:<9999-01-01", want: []string{"deps", "pull", "regress", "timeout"}},
+		{q: "lastSeen:2000-01-01..9999-12-31", want: []string{"deps", "pull", "regress", "timeout"}},
+		{q: "detected:>0001-01-01", want: []string{"deps", "pull", "regress", "timeout"}},
+		{q: "detected:>9999-01-01", want: []string{}},
+		{q: "detected:<0001-01-02", want: []string{}},
+		{q: "lastSeen:>99999999d", want: []string{"deps", "pull", "regress", "timeout"}},
+		{q: "lastSeen:<99999999d", want: []string{}},
 		{q: "occurrences:>5", want: []string{"pull"}},
 		{q: "occurrences:2..3", want: []string{"timeout"}},
 		{q: "ns:team-b", want: []string{}},
