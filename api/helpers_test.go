@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/konflux-ci/kite"
@@ -40,7 +41,14 @@ func newTestServer(tb testing.TB, edit ...func(*Options)) *testServer {
 	}
 	h, err := New(o)
 	require.NoError(tb, err)
-	return &testServer{h: h, store: st, reg: reg}
+	ts := &testServer{h: h, store: st, reg: reg}
+	if o.Registerer == reg {
+		// Whatever a test sends, no request may reach the panic path.
+		tb.Cleanup(func() {
+			assert.Zero(tb, ts.counterValue(tb, "kite_http_panics_total", nil), "a request panicked; see the log")
+		})
+	}
+	return ts
 }
 
 // response is a finished request with its body decoded when it is JSON.

@@ -17,6 +17,9 @@ type metrics struct {
 	streams      prometheus.Gauge
 	streamEvents prometheus.Counter
 	rateLimited  *prometheus.CounterVec
+	// panics counts requests whose handler panicked (answered 500): a
+	// bug every time, which tests assert never happens.
+	panics prometheus.Counter
 }
 
 // Webhook outcomes besides the kite.Outcome values of failure hooks.
@@ -50,12 +53,16 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "kite_event_stream_events_total",
 			Help: "Events written to event stream clients.",
 		}),
+		panics: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kite_http_panics_total",
+			Help: "Requests whose handler panicked; each was answered 500 and logged with its stack. Any is a bug.",
+		}),
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kite_rate_limit_requests_total",
 			Help: "Requests through the per-caller rate limits, by kind (read, write) and outcome (allowed, limited: answered 429).",
 		}, []string{"kind", "outcome"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.webhooks, m.streams, m.streamEvents, m.rateLimited} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.webhooks, m.streams, m.streamEvents, m.rateLimited, m.panics} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("api: registering metrics: %w", err)
 		}

@@ -49,6 +49,7 @@ func (s *server) recoverer(next http.Handler) http.Handler {
 			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 				panic(v) // net/http's way of aborting a response on purpose
 			}
+			s.metrics.panics.Inc()
 			s.log.ErrorContext(r.Context(), "panic serving request",
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),

@@ -87,6 +87,7 @@ func TestRecoverFromPanic(t *testing.T) {
 	ts := &testServer{reg: reg}
 	assert.Equal(t, float64(1), ts.counterValue(t, "kite_http_requests_total",
 		map[string]string{"route": "/boom", "code": "500"}), "a panic is counted as the 500 it became")
+	assert.Equal(t, float64(1), ts.counterValue(t, "kite_http_panics_total", nil), "and as a panic")
 
 	// A handler that already started its response keeps its status: the
 	// recovery must not write a second header.
