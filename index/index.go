@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -244,3 +245,10 @@ func (x *Index) Rebuild(rev uint64, fill func(add func(*kite.Issue) error) error
 }
 
 var errClosed = kite.Errorf(kite.EUNAVAILABLE, "the search index is closed")
+
+// Missing reports whether the index's files are gone from under it (its
+// directory deleted while serving): it must then be rebuilt, as at start.
+func (x *Index) Missing() bool {
+	_, err := os.Stat(filepath.Join(x.path, "index_meta.json"))
+	return errors.Is(err, fs.ErrNotExist)
+}

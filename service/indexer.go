@@ -44,6 +44,14 @@ func (s *Service) runIndexer(ctx context.Context, rebuild bool) {
 			}
 		}
 		lastSync = time.Now()
+		if !rebuild && s.idx.Missing() {
+			// Deleted while serving: searches are refused (the v1 list
+			// falls back to the store) until it is rebuilt, as at start.
+			s.log.Error("the search index's files are gone; rebuilding it from the store")
+			s.ready.Store(false)
+			s.metrics.ready.Set(0)
+			rebuild = true
+		}
 		var err error
 		applied, err = s.sync(ctx, rebuild)
 		switch {

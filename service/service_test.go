@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -214,4 +215,38 @@ func TestIndexMatchesStoreUnderConcurrentWrites(t *testing.T) {
 		require.NoError(t, err)
 		assert.Len(t, searchIDs(t, s, "is:active", ns), active.Total, ns)
 	}
+}
+
+// TestIndexDeletedWhileServing: the index directory removed under a
+// running service is noticed and rebuilt, as at start; meanwhile searches
+// are refused with a 503-class error, never a panic, and the v1 list
+// answers from the store.
+func TestIndexDeletedWhileServing(t *testing.T) {
+	dir := t.TempDir()
+	s := servicetest.OpenWith(t, service.Options{Dir: dir})
+	first, err := s.Report(ctx, failure("team-a", "p1", "OOMKilled"))
+	require.NoError(t, err)
+	servicetest.WaitIndexed(t, s)
+
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, index.DirName)))
+	second, err := s.Report(ctx, failure("team-a", "p2", "OOMKilled"))
+	require.NoError(t, err)
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := s.Search(ctx, kite.SearchRequest{Query: "oomkilled", Namespaces: []string{"team-a"}, Limit: 10})
+		if err == nil && res.Total == 2 {
+			break
+		}
+		if err != nil {
+			assert.Equal(t, kite.EUNAVAILABLE, kite.ErrorCode(err), "while rebuilding: %v", err)
+		}
+		list, lerr := s.ListIssues(ctx, kite.IssueFilter{Namespace: "team-a", Search: "OOMKilled"})
+		require.NoError(t, lerr, "the v1 list answers throughout")
+		assert.GreaterOrEqual(t, list.Total, 1)
+		require.True(t, time.Now().Before(deadline), "the index was not rebuilt within 30s (last: %v)", err)
+		time.Sleep(20 * time.Millisecond)
+	}
+	assert.ElementsMatch(t, []string{first.Issue.ID, second.Issue.ID}, searchIDs(t, s, "oomkilled", "team-a"))
+	assert.DirExists(t, filepath.Join(dir, index.DirName))
 }
