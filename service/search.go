@@ -40,7 +40,9 @@ func (s *Service) Search(ctx context.Context, r kite.SearchRequest) (*kite.Searc
 			return nil, err
 		}
 	}
-	if !s.ready.Load() {
+	// Missing: the index's files were deleted under it; the indexer
+	// rebuilds it, and searching what is left of it could fault.
+	if !s.ready.Load() || s.idx.Missing() {
 		return nil, s.errIndexNotReady()
 	}
 	s.awaitIndex(ctx)
@@ -124,7 +126,7 @@ func (s *Service) records(ctx context.Context, hits []index.Hit) ([]*kite.Issue,
 // Kite's LIKE found "13" in "code 137" and "or" in "error"), and until the
 // index is first ready. Lists without search are the store's.
 func (s *Service) ListIssues(ctx context.Context, f kite.IssueFilter) (*kite.IssueList, error) {
-	if strings.TrimSpace(f.Search) == "" || !s.ready.Load() || hasShortWord(f.Search) {
+	if strings.TrimSpace(f.Search) == "" || !s.ready.Load() || hasShortWord(f.Search) || s.idx.Missing() {
 		return s.Store.ListIssues(ctx, f)
 	}
 	if err := f.Validate(); err != nil {
