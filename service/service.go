@@ -32,6 +32,9 @@ type Options struct {
 	// exceed how long the cluster keeps completed PipelineRuns. Default
 	// DefaultRunRetention.
 	RunRetention time.Duration
+	// MetricsNamespaces bounds kite_issues' namespace label (see
+	// store.Options.MetricsNamespaces).
+	MetricsNamespaces int
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	// RebuildIndex discards the existing index and rebuilds it.
@@ -107,7 +110,8 @@ func Open(o Options) (*Service, error) {
 	}
 	s.Store, err = store.Open(store.Options{
 		Dir: o.Dir, Logger: o.Logger, Registerer: o.Registerer, LockTimeout: o.LockTimeout, Now: o.Now,
-		OnCommit: s.committed,
+		MetricsNamespaces: o.MetricsNamespaces,
+		OnCommit:          s.committed,
 	})
 	if err != nil {
 		return nil, err

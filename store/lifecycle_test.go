@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -77,7 +78,7 @@ func TestIssueGaugesFollowWrites(t *testing.T) {
 	_, err = s.ResolveIssue(ctx, a.Issue.ID, "x")
 	require.NoError(t, err)
 	want := `
-# HELP kite_issues Issues in the store by namespace, state, severity and type.
+# HELP kite_issues Issues in the store by namespace, state, severity and type. Namespaces beyond the largest ones (kite serve --metrics-namespaces) are summed as namespace="other".
 # TYPE kite_issues gauge
 kite_issues{namespace="team-a",severity="major",state="ACTIVE",type="pipeline"} 1
 kite_issues{namespace="team-a",severity="major",state="RESOLVED",type="pipeline"} 1
@@ -92,4 +93,53 @@ kite_issues{namespace="team-a",severity="major",state="RESOLVED",type="pipeline"
 	reg2 := prometheus.NewPedanticRegistry()
 	storetest.OpenWith(t, store.Options{Dir: dir, Registerer: reg2})
 	require.NoError(t, testutil.GatherAndCompare(reg2, strings.NewReader(want), "kite_issues"))
+}
+
+// TestIssueGaugesAreBounded: the namespaces with the most issues get
+// series of their own, the rest are summed as "other", and a count that
+// falls to zero has no series.
+func TestIssueGaugesAreBounded(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	s := storetest.OpenWith(t, store.Options{Registerer: reg, MetricsNamespaces: 3})
+	var gone []string
+	for ns, n := range map[string]int{"big": 3, "mid": 2, "small-1": 1, "small-2": 1} {
+		for i := range n {
+			res, err := s.Report(ctx, failure(ns, fmt.Sprintf("p%d", i)))
+			require.NoError(t, err)
+			if ns == "small-2" {
+				gone = append(gone, res.Issue.ID)
+			}
+		}
+	}
+	want := func(lines ...string) string {
+		return `# HELP kite_issues Issues in the store by namespace, state, severity and type. Namespaces beyond the largest ones (kite serve --metrics-namespaces) are summed as namespace="other".
+# TYPE kite_issues gauge
+` + strings.Join(lines, "\n") + "\n"
+	}
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(want(
+		`kite_issues{namespace="big",severity="major",state="ACTIVE",type="pipeline"} 3`,
+		`kite_issues{namespace="mid",severity="major",state="ACTIVE",type="pipeline"} 2`,
+		`kite_issues{namespace="other",severity="major",state="ACTIVE",type="pipeline"} 1`,
+		`kite_issues{namespace="small-1",severity="major",state="ACTIVE",type="pipeline"} 1`,
+	)), "kite_issues"), "ties go by name: small-2 is the fourth")
+
+	for _, id := range gone {
+		require.NoError(t, s.DeleteIssue(ctx, id))
+	}
+	_, err := s.ResolveIssue(ctx, mustFirst(t, s, "mid"), "x")
+	require.NoError(t, err)
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(want(
+		`kite_issues{namespace="big",severity="major",state="ACTIVE",type="pipeline"} 3`,
+		`kite_issues{namespace="mid",severity="major",state="ACTIVE",type="pipeline"} 1`,
+		`kite_issues{namespace="mid",severity="major",state="RESOLVED",type="pipeline"} 1`,
+		`kite_issues{namespace="small-1",severity="major",state="ACTIVE",type="pipeline"} 1`,
+	)), "kite_issues"), "an emptied namespace and an emptied tuple leave no zero series")
+}
+
+func mustFirst(t *testing.T, s *store.Store, ns string) string {
+	t.Helper()
+	list, err := s.ListIssues(ctx, kite.IssueFilter{Namespace: ns, Limit: 1})
+	require.NoError(t, err)
+	require.NotEmpty(t, list.Issues)
+	return list.Issues[0].ID
 }

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	bolt "go.etcd.io/bbolt"
 )
 
 // metrics are the store's Prometheus series, registered on the registry the
@@ -13,10 +12,10 @@ type metrics struct {
 	commitSeconds prometheus.Histogram
 	batchSize     prometheus.Histogram
 	commitErrors  prometheus.Counter
-	issues        *prometheus.GaugeVec
+	issues        *issueGauges
 }
 
-func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+func newMetrics(reg prometheus.Registerer, topNamespaces int) (*metrics, error) {
 	m := &metrics{
 		commitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "kite_store_commit_duration_seconds",
@@ -32,10 +31,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "kite_store_commit_errors_total",
 			Help: "Write transactions that failed to commit.",
 		}),
-		issues: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "kite_issues",
-			Help: "Issues in the store by namespace, state, severity and type.",
-		}, []string{"namespace", "state", "severity", "type"}),
+		issues: newIssueGauges(topNamespaces),
 	}
 	if reg != nil {
 		for _, c := range []prometheus.Collector{m.commitSeconds, m.batchSize, m.commitErrors, m.issues} {
@@ -55,14 +51,7 @@ func (m *metrics) observeCommit(d time.Duration, n int) {
 // loadGauges sets the issue gauges from the counters once at open; commits
 // then move them by their deltas, so a scrape never scans the store.
 func (s *Store) loadGauges() error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketCounts).ForEach(func(k, v []byte) error {
-			if ns, tp, ok := splitCountKey(k); ok {
-				s.gauge(ns, tp).Set(float64(be64(v)))
-			}
-			return nil
-		})
-	})
+	return s.db.View(s.metrics.issues.load)
 }
 
 func (s *Store) applyCounts(deltas map[string]int64) {
@@ -71,12 +60,7 @@ func (s *Store) applyCounts(deltas map[string]int64) {
 			continue
 		}
 		if ns, tp, ok := splitCountKey([]byte(k)); ok {
-			s.gauge(ns, tp).Add(float64(d))
+			s.metrics.issues.add(ns, tp, d)
 		}
 	}
-}
-
-func (s *Store) gauge(ns string, tp tuple) prometheus.Gauge {
-	st, sv, ty := tp.labels()
-	return s.metrics.issues.WithLabelValues(ns, string(st), string(sv), string(ty))
 }

@@ -46,6 +46,10 @@ type Options struct {
 	MaxBatch int
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// MetricsNamespaces is how many namespaces (those with the most
+	// issues) get kite_issues series of their own; the others are summed
+	// as "other". Default DefaultMetricsNamespaces.
+	MetricsNamespaces int
 	// OnCommit, when set, is called by the writer after every commit that
 	// changed issues, with the new revision. It must not block.
 	OnCommit func(rev uint64)
@@ -126,7 +130,7 @@ func Open(o Options) (*Store, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	m, err := newMetrics(o.Registerer)
+	m, err := newMetrics(o.Registerer, o.MetricsNamespaces)
 	if err != nil {
 		_ = db.Close()
 		return nil, err

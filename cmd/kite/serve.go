@@ -18,6 +18,7 @@ import (
 	"github.com/konflux-ci/kite"
 	"github.com/konflux-ci/kite/api"
 	"github.com/konflux-ci/kite/service"
+	"github.com/konflux-ci/kite/store"
 )
 
 // serveOptions are kite serve's settings after flags and environment.
@@ -30,6 +31,7 @@ type serveOptions struct {
 	clusterURL      string
 	logsEndpoint    string
 	runRetention    string
+	metricsNS       int
 	corsOrigins     []string
 	shutdownTimeout time.Duration
 	lockTimeout     time.Duration
@@ -79,6 +81,7 @@ KITE_DEBUG_ADDR.`,
 	f.Int64Var(&o.maxBodyBytes, "max-body-bytes", api.DefaultMaxBodyBytes, "largest request body accepted; larger ones get 413")
 	f.StringVar(&o.clusterURL, "cluster-url", envOr(env, "KITE_CLUSTER_URL", api.DefaultClusterURL), "console URL of pipeline-failure log links when a webhook has a runId but no logsUrl (env KITE_CLUSTER_URL)")
 	f.StringVar(&o.logsEndpoint, "logs-endpoint", envOr(env, "KITE_LOGS_ENDPOINT", api.DefaultLogsEndpoint), "path after --cluster-url to which a webhook's runId is appended; with {runId} (and {namespace}) placeholders they are replaced instead (env KITE_LOGS_ENDPOINT)")
+	f.IntVar(&o.metricsNS, "metrics-namespaces", store.DefaultMetricsNamespaces, "namespaces (those with the most issues) with kite_issues series of their own; the rest are summed as namespace=\"other\"")
 	f.StringVar(&o.runRetention, "run-retention", envOr(env, "KITE_RUN_RETENTION", service.DefaultRunRetention.String()), "how long applied run ids are remembered so that re-sent runs change nothing; longer than the cluster keeps completed PipelineRuns (env KITE_RUN_RETENTION)")
 	f.StringSliceVar(&o.corsOrigins, "cors-origin", splitList(envOr(env, "KITE_CORS_ORIGINS", "")), "browser origins allowed to call the API, comma-separated; * for any, refused with authentication on (default * with --auth=none, none otherwise; env KITE_CORS_ORIGINS)")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may take to finish on shutdown")
@@ -143,7 +146,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	if err != nil || runRetention <= 0 {
 		return usageErrorf("--run-retention must be a positive duration such as 720h, not %q", o.runRetention)
 	}
-	st, err := service.Open(service.Options{Dir: o.dataDir, Logger: log, Registerer: reg, LockTimeout: o.lockTimeout, RunRetention: runRetention})
+	st, err := service.Open(service.Options{Dir: o.dataDir, Logger: log, Registerer: reg, LockTimeout: o.lockTimeout, RunRetention: runRetention, MetricsNamespaces: o.metricsNS})
 	if err != nil {
 		return err
 	}
