@@ -101,6 +101,9 @@ func Open(o Options) (*Store, error) {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	path := filepath.Join(o.Dir, FileName)
+	if err := preflight(path); err != nil {
+		return nil, err
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:      o.LockTimeout,
 		FreelistType: bolt.FreelistMapType,
