@@ -146,6 +146,9 @@ func (f *IssueFilter) Validate() error {
 	if f.Offset > MaxOffset {
 		return Invalid("offset", "Invalid offset", fmt.Sprintf("offset must be at most %d", MaxOffset))
 	}
+	if err := checkSearch(f.Search); err != nil {
+		return err
+	}
 	var err error
 	if f.Severity != "" {
 		if f.Severity, err = ParseSeverity("severity", string(f.Severity)); err != nil {
@@ -254,6 +257,31 @@ func checkLinks(links []Link) error {
 		}
 		if err := checkText(fmt.Sprintf("links[%d].title", i), l.Title, maxTitleLen); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// Bounds of the v1 list's search parameter: what a person types, so that
+// one request cannot ask the index for thousands of term expansions.
+const (
+	MaxSearchLen     = 1024
+	MaxSearchWords   = 20
+	MaxSearchWordLen = 256
+)
+
+// checkSearch bounds the v1 list's search text, naming the limit it passes.
+func checkSearch(s string) error {
+	if err := checkText("search", s, MaxSearchLen); err != nil {
+		return err
+	}
+	words := strings.Fields(s)
+	if len(words) > MaxSearchWords {
+		return Invalid("search", "Invalid search", fmt.Sprintf("search has %d words; at most %d are allowed", len(words), MaxSearchWords))
+	}
+	for _, w := range words {
+		if len(w) > MaxSearchWordLen {
+			return Invalid("search", "Invalid search", fmt.Sprintf("a search word is %d bytes long; at most %d are allowed", len(w), MaxSearchWordLen))
 		}
 	}
 	return nil

@@ -142,3 +142,32 @@ func TestListHugeOffset(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.Code, "%s", res.Raw)
 	wantList(0, 1, 50, 1000000)(t, res)
 }
+
+// TestListSearchWildcardsAreText: ? and * in search= are the characters
+// themselves, as the original's LIKE took them (its own wildcards were %
+// and _, never the user's): "???" once expanded into every term of the
+// index. The search text is bounded, naming the limit.
+func TestListSearchWildcardsAreText(t *testing.T) {
+	ts := newTestServer(t)
+	ts.createIssue(t, "team-a", "comp-a")
+	odd := ts.createIssue(t, "team-a", "what???-now", func(b map[string]any) { b["title"] = "Why??? image*tag" })
+	for search, want := range map[string]int{"???": 1, "*": 1, "?": 1, "b*d": 0, "com*": 0, "image*tag": 1, "a?": 0} {
+		res := ts.do(t, http.MethodGet, "/api/v1/issues?namespace=team-a&search="+url.QueryEscape(search), nil)
+		require.Equal(t, http.StatusOK, res.Code, "%q: %s", search, res.Raw)
+		data, total, _, _ := listOf(t, res)
+		assert.Equal(t, float64(want), total, "search=%q", search)
+		if want == 1 {
+			assert.Equal(t, odd.ID, data[0].(map[string]any)["id"], "search=%q", search)
+		}
+	}
+	for search, says := range map[string]string{
+		strings.Repeat("w ", 21):   "at most 20 are allowed",
+		strings.Repeat("w", 300):   "at most 256 are allowed",
+		strings.Repeat("ab ", 400): "longer than 1024 bytes",
+	} {
+		res := ts.do(t, http.MethodGet, "/api/v1/issues?namespace=team-a&search="+url.QueryEscape(search), nil)
+		require.Equal(t, http.StatusBadRequest, res.Code, "%s", res.Raw)
+		assert.Equal(t, "search", res.JSON(t)["field"])
+		assert.Contains(t, string(res.Raw), says)
+	}
+}

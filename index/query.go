@@ -1,6 +1,7 @@
 package index
 
 import (
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,7 +36,11 @@ func toBleve(q *kite.Query, namespaces []string, substring bool) query.Query {
 		}
 		tq := termQuery(t)
 		if substring && t.Kind == kite.TermWord && utf8.RuneCountInString(t.Text) >= MinPartLen {
-			w := bleve.NewWildcardQuery("*" + strings.ToLower(t.Text) + "*")
+			// A regexp of the quoted word, not a wildcard query: what
+			// people type is text, and a "?" or "*" in it (which a
+			// wildcard query would expand, "???" into every term) is
+			// matched as itself.
+			w := bleve.NewRegexpQuery(".*" + regexp.QuoteMeta(strings.ToLower(t.Text)) + ".*")
 			w.SetField(fieldIdent)
 			tq = bleve.NewDisjunctionQuery(tq, w)
 		}
