@@ -70,6 +70,9 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) error {
 	// in one write rather than one per few events.
 	bw := bufio.NewWriterSize(w, 64<<10)
 	send := func() error {
+		// A client that stops reading is dropped within two heartbeats
+		// rather than holding the stream's buffers forever.
+		_ = rc.SetWriteDeadline(time.Now().Add(2 * s.heartbeat))
 		if err := bw.Flush(); err != nil {
 			return err
 		}

@@ -24,9 +24,9 @@ func (s *server) routes() []route {
 		{http.MethodGet, "/api/v1/health", http.HandlerFunc(s.health), true},
 		{http.MethodGet, "/api/v1/version", http.HandlerFunc(s.versionInfo), true},
 
-		{http.MethodGet, "/api/v1/issues", s.handle(s.listIssues), false},
-		{http.MethodGet, "/api/v1/search", s.handle(s.search), false},
-		{http.MethodGet, "/api/v1/events", s.handle(s.events), false},
+		{http.MethodGet, "/api/v1/issues", s.bounded(expensiveList, s.handle(s.listIssues)), false},
+		{http.MethodGet, "/api/v1/search", s.bounded(always, s.handle(s.search)), false},
+		{http.MethodGet, eventsPath, s.handle(s.events), false},
 		{http.MethodPost, "/api/v1/issues", s.handle(s.createIssue), false},
 		{http.MethodGet, "/api/v1/issues/{id}", s.handle(s.getIssue), false},
 		{http.MethodPut, "/api/v1/issues/{id}", s.handle(s.updateIssue), false},
@@ -52,6 +52,9 @@ func (s *server) routes() []route {
 	}
 }
 
+// eventsPath is the event stream, which keeps its own write deadlines.
+const eventsPath = "/api/v1/events"
+
 // metricsHandler serves the registry; with authentication on, only to
 // callers allowed to get /metrics, unless it was left open.
 func (s *server) metricsHandler() http.Handler {
@@ -73,6 +76,9 @@ func (s *server) router() *mux.Router {
 	r := mux.NewRouter().SkipClean(true)
 	for _, rt := range s.routes() {
 		h := rt.handler
+		if rt.path != eventsPath {
+			h = s.writeDeadline(h)
+		}
 		if s.limits != nil && !rt.public {
 			h = s.rateLimit(h)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -69,6 +70,15 @@ type Options struct {
 	Authenticator Authenticator
 	Authorizer    kite.Authorizer
 	MetricsOpen   bool
+	// WriteTimeout bounds how long writing one ordinary response may take,
+	// so that a client that asks for a large page and never reads it does
+	// not hold the page and a goroutine for as long as it keeps the socket.
+	// The event stream sets its own deadline per write. Default 30s.
+	WriteTimeout time.Duration
+	// MaxExpensive bounds the searches (and v1 lists with search or a
+	// large page) running at once; beyond it a request gets 503 with
+	// Retry-After. Default 4 per CPU.
+	MaxExpensive int
 	// RateLimits, when set, give every caller (the authenticated principal,
 	// else everyone as one anonymous caller) its own read and write
 	// budgets; over them a request gets 429 with Retry-After.
@@ -85,21 +95,23 @@ type Options struct {
 
 // server holds what the handlers share. It is immutable after New.
 type server struct {
-	svc         kite.Service
-	ping        func(context.Context) error
-	checks      map[string]func(context.Context) error
-	log         *slog.Logger
-	metrics     *metrics
-	gatherer    prometheus.Gatherer
-	maxBody     int64
-	version     string
-	clusterURL  string
-	logsPath    string
-	corsOrigins []string
-	authn       Authenticator // nil: callers are trusted (--auth=none)
-	authz       kite.Authorizer
-	metricsOpen bool
-	limits      *limiters // nil: no rate limits
+	svc          kite.Service
+	ping         func(context.Context) error
+	checks       map[string]func(context.Context) error
+	log          *slog.Logger
+	metrics      *metrics
+	gatherer     prometheus.Gatherer
+	maxBody      int64
+	version      string
+	clusterURL   string
+	logsPath     string
+	corsOrigins  []string
+	authn        Authenticator // nil: callers are trusted (--auth=none)
+	authz        kite.Authorizer
+	metricsOpen  bool
+	limits       *limiters // nil: no rate limits
+	writeTimeout time.Duration
+	expensive    chan struct{} // a slot per running expensive request
 	// feed serves /api/v1/events when the service offers one.
 	feed      kite.Streamer
 	frames    *frameCache
@@ -155,6 +167,8 @@ func newServer(o Options) (*server, error) {
 	if o.RateLimits != nil {
 		s.limits = newLimiters(*o.RateLimits)
 	}
+	s.writeTimeout = cmp.Or(o.WriteTimeout, 30*time.Second)
+	s.expensive = make(chan struct{}, cmp.Or(o.MaxExpensive, 4*runtime.GOMAXPROCS(0)))
 	if s.heartbeat <= 0 {
 		s.heartbeat = 15 * time.Second
 	}

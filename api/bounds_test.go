@@ -1,0 +1,68 @@
+package api
+
+import (
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/konflux-ci/kite/service/servicetest"
+)
+
+// TestUnreadResponsesTimeOut: a client that asks for a large page and never
+// reads it does not hold the handler: the write deadline ends it.
+func TestUnreadResponsesTimeOut(t *testing.T) {
+	ts := newTestServer(t, func(o *Options) { o.WriteTimeout = 200 * time.Millisecond })
+	big := strings.Repeat("x", 480<<10)
+	for i := range 16 {
+		ts.createIssue(t, "team-a", "comp-"+strings.Repeat("a", i+1), func(b map[string]any) { b["description"] = big })
+	}
+	srv := httptest.NewServer(ts.h)
+	t.Cleanup(srv.Close)
+	// A small receive window, so that the socket buffers cannot take the
+	// whole page either.
+	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		return c.Control(func(fd uintptr) { _ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+	}}
+	conn, err := d.Dial("tcp", srv.Listener.Addr().String())
+	require.NoError(t, err)
+	defer func() { _ = conn.Close() }()
+	// About 7.7 MB of page, beyond what the sockets buffer; never read.
+	_, err = conn.Write([]byte("GET /api/v1/issues?namespace=team-a&limit=1000 HTTP/1.1\r\nHost: kite\r\n\r\n"))
+	require.NoError(t, err)
+
+	deadline := time.Now().Add(20 * time.Second)
+	for ts.counterValue(t, "kite_http_requests_total", map[string]string{"route": "/api/v1/issues", "method": "GET"}) == 0 {
+		require.True(t, time.Now().Before(deadline), "the handler still holds the unread response")
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestExpensiveRequestsAreBounded: beyond MaxExpensive searches at once,
+// the next one is told to come back; cheap reads go on.
+func TestExpensiveRequestsAreBounded(t *testing.T) {
+	s, err := newServer(Options{Service: servicetest.Open(t), MaxExpensive: 1})
+	require.NoError(t, err)
+	h := s.router()
+	s.expensive <- struct{}{} // a long search holds the one slot
+	get := func(path string) *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		return w
+	}
+	w := get("/api/v1/search?namespace=team-a&q=build")
+	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
+	assert.Contains(t, w.Body.String(), "Too many searches at once")
+	assert.Equal(t, "1", w.Header().Get("Retry-After"))
+	assert.Equal(t, http.StatusServiceUnavailable, get("/api/v1/issues?namespace=team-a&search=build").Code, "a list with search is a search")
+	assert.Equal(t, http.StatusServiceUnavailable, get("/api/v1/issues?namespace=team-a&limit=500").Code, "so is a large page")
+	assert.Equal(t, http.StatusOK, get("/api/v1/issues?namespace=team-a").Code, "an ordinary page is not")
+	<-s.expensive
+	assert.Equal(t, http.StatusOK, get("/api/v1/search?namespace=team-a&q=build").Code, "the slot is free again")
+}
