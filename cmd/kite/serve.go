@@ -32,6 +32,7 @@ type serveOptions struct {
 	logsEndpoint    string
 	runRetention    string
 	metricsNS       int
+	maxConns        int
 	corsOrigins     []string
 	shutdownTimeout time.Duration
 	lockTimeout     time.Duration
@@ -81,6 +82,7 @@ KITE_DEBUG_ADDR.`,
 	f.Int64Var(&o.maxBodyBytes, "max-body-bytes", api.DefaultMaxBodyBytes, "largest request body accepted; larger ones get 413")
 	f.StringVar(&o.clusterURL, "cluster-url", envOr(env, "KITE_CLUSTER_URL", api.DefaultClusterURL), "console URL of pipeline-failure log links when a webhook has a runId but no logsUrl (env KITE_CLUSTER_URL)")
 	f.StringVar(&o.logsEndpoint, "logs-endpoint", envOr(env, "KITE_LOGS_ENDPOINT", api.DefaultLogsEndpoint), "path after --cluster-url to which a webhook's runId is appended; with {runId} (and {namespace}) placeholders they are replaced instead (env KITE_LOGS_ENDPOINT)")
+	f.IntVar(&o.maxConns, "max-connections", 0, "connections served at once; more wait until one closes (default: the open-file limit less 256, kept for the store, the index and the watcher)")
 	f.IntVar(&o.metricsNS, "metrics-namespaces", store.DefaultMetricsNamespaces, "namespaces (those with the most issues) with kite_issues series of their own; the rest are summed as namespace=\"other\"")
 	f.StringVar(&o.runRetention, "run-retention", envOr(env, "KITE_RUN_RETENTION", service.DefaultRunRetention.String()), "how long applied run ids are remembered so that re-sent runs change nothing; longer than the cluster keeps completed PipelineRuns (env KITE_RUN_RETENTION)")
 	f.StringSliceVar(&o.corsOrigins, "cors-origin", splitList(envOr(env, "KITE_CORS_ORIGINS", "")), "browser origins allowed to call the API, comma-separated; * for any, refused with authentication on (default * with --auth=none, none otherwise; env KITE_CORS_ORIGINS)")
@@ -221,6 +223,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.addr, err)
 	}
+	ln, maxConns := limitConnections(ln, o.maxConns)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -235,7 +238,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 		return err
 	}
 	defer stopDebug()
-	log.Info("kite serving", "addr", ln.Addr().String(), "scheme", scheme, "data_dir", o.dataDir, "version", buildVersion())
+	log.Info("kite serving", "addr", ln.Addr().String(), "scheme", scheme, "max_connections", maxConns, "data_dir", o.dataDir, "version", buildVersion())
 
 	errc := make(chan error, 1)
 	go func() {
