@@ -68,6 +68,13 @@ type Authorizer interface {
 	Authorize(ctx context.Context, p *Principal, a Access) (bool, error)
 }
 
+// AccessUnchecked is the error of a question an Authorizer could not
+// answer (the cluster unreachable): access fails closed, as a 503 the
+// caller may retry, never as allowed.
+func AccessUnchecked(err error) *Error {
+	return &Error{Code: EUNAVAILABLE, Message: "Access could not be checked; try again shortly", Err: err}
+}
+
 type principalKey struct{}
 
 // WithPrincipal returns ctx carrying the request's principal. The HTTP

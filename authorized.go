@@ -41,7 +41,7 @@ func (s *AuthorizedService) allowed(ctx context.Context, verb, ns string) (bool,
 	}
 	ok, err := s.authz.Authorize(ctx, p, Access{Verb: verb, Namespace: ns})
 	if err != nil {
-		return false, &Error{Code: EUNAVAILABLE, Message: "Access could not be checked; try again shortly", Err: err}
+		return false, AccessUnchecked(err)
 	}
 	return ok, nil
 }

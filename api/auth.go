@@ -74,7 +74,7 @@ func (s *server) impersonate(r *http.Request, p *kite.Principal) (*kite.Principa
 	for _, a := range checks {
 		ok, err := s.authz.Authorize(r.Context(), p, a)
 		if err != nil {
-			return nil, &kite.Error{Code: kite.EUNAVAILABLE, Message: "Access could not be checked; try again shortly", Err: err}
+			return nil, kite.AccessUnchecked(err)
 		}
 		if !ok {
 			return nil, &kite.Error{Code: kite.EFORBIDDEN, Field: impersonateUser, Message: "Impersonation not allowed",
@@ -104,7 +104,7 @@ func (s *server) requirePath(path string, next http.Handler) http.Handler {
 		ok, err := s.authz.Authorize(r.Context(), p, kite.Access{Verb: "get", Path: path})
 		switch {
 		case err != nil:
-			s.writeError(w, r, &kite.Error{Code: kite.EUNAVAILABLE, Message: "Access could not be checked; try again shortly", Err: err})
+			s.writeError(w, r, kite.AccessUnchecked(err))
 		case !ok:
 			s.writeError(w, r, &kite.Error{Code: kite.EFORBIDDEN, Message: "Access denied", Details: p.Name + " may not get " + path})
 		default:

@@ -56,7 +56,7 @@ func (s *server) canI(w http.ResponseWriter, r *http.Request) error {
 	if s.authn != nil {
 		var err error
 		if allowed, err = s.authz.Authorize(r.Context(), kite.PrincipalFrom(r.Context()), a); err != nil {
-			return &kite.Error{Code: kite.EUNAVAILABLE, Message: "Access could not be checked; try again shortly", Err: err}
+			return kite.AccessUnchecked(err)
 		}
 	}
 	s.writeJSON(w, r, http.StatusOK, canIBody{Allowed: allowed, Verb: a.Verb, Namespace: a.Namespace})
