@@ -98,6 +98,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // key sends a key to the focused screen: a pending confirmation, the help
 // overlay, a prompt, the detail pane, else the list.
 func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
+	// Keys typed faster than the terminal is read (a quick typist, a slow
+	// link) arrive as one message of several runes: outside a prompt each
+	// is a command of its own, so "/abc" opens the query bar and types abc
+	// into it rather than matching no binding at all.
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && m.prompt == nil {
+		cmds := make([]tea.Cmd, 0, len(msg.Runes))
+		for _, r := range msg.Runes {
+			cmds = append(cmds, m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
+		}
+		return tea.Batch(cmds...)
+	}
 	if msg.Type != tea.KeyRunes || m.prompt == nil {
 		m.setStatus("", false)
 	}

@@ -186,6 +186,17 @@ func TestQueryBarShowsTheServersError(t *testing.T) {
 	assert.NotContains(t, m.View(), "backend unit tests")
 }
 
+// TestKeysArrivingTogether: a key binding followed at once by text (one
+// read of the terminal) still opens the prompt and types the rest into it.
+func TestKeysArrivingTogether(t *testing.T) {
+	tm := start(t, seeded(t), tui.Options{})
+	keys(tm, "/severity:>=major")
+	waitFor(t, tm, "/severity:>=major")
+	keys(tm, "enter")
+	waitFor(t, tm, "2 issue(s)")
+	assert.Contains(t, final(t, tm).View(), "2 issue(s)")
+}
+
 func TestDetailPane(t *testing.T) {
 	tm := start(t, seeded(t), tui.Options{})
 	keys(tm, "j", "enter")

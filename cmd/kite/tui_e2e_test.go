@@ -63,8 +63,9 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 	assert.Contains(t, first, "e2e-nightly")
 
 	keys("/")
-	waitScreen("/")
+	waitScreen("\n/") // the query bar's own line (the help line names "/" too)
 	keys("-l", "is:active PipelineRunTimeout")
+	waitScreen("/is:active PipelineRunTimeout")
 	keys("Enter")
 	found := waitScreen("1 issue(s)")
 	assert.Contains(t, found, "e2e-nightly")
