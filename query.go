@@ -142,6 +142,24 @@ var sortFields = map[string]string{
 // maxQueryLen bounds the text a query may have.
 const maxQueryLen = 4096
 
+// The parse-time part of a query's cost budget (the index bounds the rest
+// as it runs: see index.MaxExpansion): each term is a lookup, each word of
+// text several, each sort key a comparison per match. The bounds sit far
+// above what people write and far below what hurts: 400 range terms once
+// cost 76 CPU-seconds.
+const (
+	// MaxQueryTerms bounds a query's terms, sort keys excluded.
+	MaxQueryTerms = 64
+	// MaxQueryWords bounds the words of its free text, phrases and text
+	// field values together.
+	MaxQueryWords = 32
+	// MaxQueryRanges bounds its comparisons and ranges (times,
+	// occurrences, severities).
+	MaxQueryRanges = 16
+	// MaxQuerySorts bounds its sort: keys.
+	MaxQuerySorts = 4
+)
+
 // ParseQuery parses the query language. now anchors relative times
 // ("24h" is the instant 24 hours before now). Errors are EINVALID with the
 // byte position and what was expected.
@@ -151,22 +169,52 @@ func ParseQuery(s string, now time.Time) (*Query, error) {
 	}
 	p := &queryParser{src: s, now: now}
 	q := &Query{}
+	words, ranges := 0, 0
 	for {
 		p.skipSpace()
 		if p.pos >= len(s) {
 			break
 		}
+		pos := p.pos
 		t, sortKey, err := p.term()
 		if err != nil {
 			return nil, err
 		}
 		if sortKey != nil {
-			q.Sort = append(q.Sort, *sortKey)
+			if q.Sort = append(q.Sort, *sortKey); len(q.Sort) > MaxQuerySorts {
+				return nil, queryError(pos, fmt.Sprintf("more than %d sort: keys", MaxQuerySorts))
+			}
 			continue
 		}
-		q.Terms = append(q.Terms, t)
+		if q.Terms = append(q.Terms, t); len(q.Terms) > MaxQueryTerms {
+			return nil, queryError(pos, fmt.Sprintf("more than %d terms (the limit of one query)", MaxQueryTerms))
+		}
+		if words += t.words(); words > MaxQueryWords {
+			return nil, queryError(pos, fmt.Sprintf("more than %d words of text (the limit of one query, phrases and text fields included)", MaxQueryWords))
+		}
+		if t.isRange() {
+			if ranges++; ranges > MaxQueryRanges {
+				return nil, queryError(pos, fmt.Sprintf("more than %d ranges and comparisons (the limit of one query)", MaxQueryRanges))
+			}
+		}
 	}
 	return q, nil
+}
+
+// words is how many words of text t looks up.
+func (t Term) words() int {
+	switch {
+	case t.Kind != TermField:
+		return max(len(strings.Fields(t.Text)), 1)
+	case slices.Contains([]string{FieldReason, FieldTask, FieldStep, FieldTitle}, t.Field):
+		return len(strings.Fields(t.Text))
+	}
+	return 0
+}
+
+// isRange reports whether t compares an ordered field.
+func (t Term) isRange() bool {
+	return t.Kind == TermField && slices.Contains([]string{FieldSeverity, FieldOccurrences, FieldDetectedAt, FieldLastSeen, FieldFirstSeen, FieldResolvedAt}, t.Field)
 }
 
 // HasText reports whether the query has free words or phrases, which make

@@ -106,6 +106,14 @@ func TestParseQueryErrors(t *testing.T) {
 		{`""`, `empty quotes`},
 		{`label:=x`, `expected label:key`},
 		{strings.Repeat("a", 5000), `longer than 4096 bytes`},
+		// The cost budget: 400 range terms once cost 76 CPU-seconds.
+		{strings.Repeat("-lastSeen:<1s ", 290), `at position 224: more than 16 ranges and comparisons`},
+		{strings.Repeat("count:>1 ", 17), `at position 144: more than 16 ranges`},
+		{strings.Repeat("is:active ", 65), `at position 640: more than 64 terms`},
+		{strings.Repeat("w ", 33), `at position 64: more than 32 words of text`},
+		{`"` + strings.Repeat("w ", 32) + `x"`, `at position 0: more than 32 words`},
+		{strings.Repeat("reason:\"a b c d\" ", 9), `at position 136: more than 32 words`},
+		{strings.Repeat("sort:lastSeen ", 5), `at position 56: more than 4 sort: keys`},
 	}
 	for _, c := range cases {
 		t.Run(c.in[:min(len(c.in), 40)], func(t *testing.T) {

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -82,6 +83,10 @@ func TestSearch(t *testing.T) {
 			status: 400, errMsg: "Invalid query", details: []string{"at position 19", "severity must be one of"}},
 		{name: "unknown field", method: "GET", path: searchPath("q", "colour:red", "namespace", "team-a"),
 			status: 400, errMsg: "Invalid query", details: []string{"unknown field"}},
+		{name: "too many ranges", method: "GET", path: searchPath("q", strings.Repeat("-lastSeen:<1s ", 17), "namespace", "team-a"),
+			status: 400, errMsg: "Invalid query", details: []string{"more than 16 ranges"}},
+		{name: "too many words", method: "GET", path: searchPath("q", strings.Repeat("pull ", 33), "namespace", "team-a"),
+			status: 400, errMsg: "Invalid query", details: []string{"more than 32 words"}},
 		{name: "unknown facet", method: "GET", path: searchPath("namespace", "team-a", "facets", "colour"), status: 400, details: []string{"facets must be among"}},
 		{name: "foreign cursor", method: "GET", path: searchPath("namespace", "team-a", "cursor", "bm9wZQ"), status: 400, errMsg: "Invalid cursor"},
 		{name: "bad highlight", method: "GET", path: searchPath("namespace", "team-a", "highlight", "maybe"), status: 400, errMsg: "Invalid highlight"},

@@ -3,9 +3,7 @@ package index
 import (
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -25,35 +23,38 @@ const MinPartLen = 3
 // toBleve turns a parsed query into a Bleve query restricted to the given
 // namespaces: every positive term must match, no negated term may. With
 // substring, free words of MinPartLen or more characters also match inside
-// identifier tokens.
-func toBleve(q *kite.Query, namespaces []string, substring bool) query.Query {
+// identifier tokens. Its word starts and substrings share one budget of
+// MaxExpansion index terms.
+func toBleve(q *kite.Query, namespaces []string, substring bool) *conjunction {
 	keys, consumed := scopeFilter(q, namespaces)
-	must := []query.Query{keys}
-	var mustNot []query.Query
+	c := &conjunction{must: []query.Query{keys}, b: &budget{size: MaxExpansion}}
+	seen := map[kite.Term]bool{}
 	for i, t := range q.Terms {
-		if consumed[i] {
+		t.Pos = 0
+		if consumed[i] || seen[t] {
+			continue // a term twice means what it means once, at twice the cost
+		}
+		seen[t] = true
+		if w, ok := termWindow(t); ok {
+			c.windows = append(c.windows, w)
 			continue
 		}
-		tq := termQuery(t)
+		tq := termQuery(t, c.b)
 		if substring && t.Kind == kite.TermWord && utf8.RuneCountInString(t.Text) >= MinPartLen {
 			// A regexp of the quoted word, not a wildcard query: what
 			// people type is text, and a "?" or "*" in it (which a
 			// wildcard query would expand, "???" into every term) is
 			// matched as itself.
-			w := bleve.NewRegexpQuery(".*" + regexp.QuoteMeta(strings.ToLower(t.Text)) + ".*")
-			w.SetField(fieldIdent)
+			w := &expansion{kind: expandRegexp, field: fieldIdent, text: ".*" + regexp.QuoteMeta(strings.ToLower(t.Text)) + ".*", word: t.Text, boost: 1, b: c.b}
 			tq = bleve.NewDisjunctionQuery(tq, w)
 		}
 		if t.Negated {
-			mustNot = append(mustNot, tq)
+			c.mustNot = append(c.mustNot, tq)
 		} else {
-			must = append(must, tq)
+			c.must = append(c.must, tq)
 		}
 	}
-	b := bleve.NewBooleanQuery()
-	b.AddMust(must...)
-	b.AddMustNot(mustNot...)
-	return b
+	return c
 }
 
 // scopeFilter turns the namespace restriction, narrowed by the query's
@@ -107,10 +108,11 @@ func scopeFilter(q *kite.Query, namespaces []string) (query.Query, map[int]bool)
 	return bleve.NewDisjunctionQuery(keys...), consumed
 }
 
-func termQuery(t kite.Term) query.Query {
+// termQuery translates a term that is not a range (termWindow).
+func termQuery(t kite.Term, b *budget) query.Query {
 	switch t.Kind {
 	case kite.TermWord:
-		return wordQuery(t.Text)
+		return wordQuery(t.Text, b)
 	case kite.TermPhrase:
 		return phraseQuery(t.Text)
 	}
@@ -137,16 +139,6 @@ func termQuery(t kite.Term) query.Query {
 		q := bleve.NewBoolFieldQuery(true)
 		q.SetField(fieldRegressed)
 		return q
-	case kite.FieldSeverity:
-		return severityQuery(t)
-	case kite.FieldOccurrences:
-		high := ""
-		if t.High >= 0 {
-			high = countKey(t.High)
-		}
-		return keyRange(fieldOccurrences, countKey(t.Low), high, true)
-	case kite.FieldDetectedAt, kite.FieldLastSeen, kite.FieldFirstSeen, kite.FieldResolvedAt:
-		return dateQuery(dateFields[t.Field], t.Min, t.Max)
 	default: // reason, task, step, title: prose in one field
 		return fieldMatch(t.Field, t.Text)
 	}
@@ -165,11 +157,10 @@ var dateFields = map[string]string{
 // identifier punctuation (frontend-ui, img:tag) is an identifier: its
 // parts alone ("frontend", and "ui" after stop words) would match far more
 // than the person meant.
-func wordQuery(w string) query.Query {
+func wordQuery(w string, b *budget) query.Query {
 	if isIdentifier(w) {
 		lw := strings.ToLower(w)
-		prefix := bleve.NewPrefixQuery(lw)
-		prefix.SetField(fieldIdent)
+		prefix := &expansion{kind: expandPrefix, field: fieldIdent, text: lw, word: w, boost: 1, b: b}
 		return bleve.NewDisjunctionQuery(boosted(term(fieldIdent, lw), 2), prefix)
 	}
 	// All prose is in fieldText; the title match only adds rank.
@@ -181,10 +172,7 @@ func wordQuery(w string) query.Query {
 	// A word of MinPartLen letters or more also matches as the start of a
 	// word part: "depend" finds "dependency", "pull" "ImagePullBackOff".
 	if lw := strings.ToLower(w); utf8.RuneCountInString(lw) >= MinPartLen && !strings.ContainsFunc(lw, unicode.IsSpace) {
-		p := bleve.NewPrefixQuery(lw)
-		p.SetField(fieldText)
-		p.SetBoost(0.5)
-		qs = append(qs, p)
+		qs = append(qs, &expansion{kind: expandPrefix, field: fieldText, text: lw, word: w, boost: 0.5, b: b})
 	}
 	return bleve.NewDisjunctionQuery(qs...)
 }
@@ -229,31 +217,3 @@ func boosted(q query.Query, b float64) query.Query {
 	return q
 }
 
-func severityQuery(t kite.Term) query.Query {
-	lo, hi := t.SeverityRanks()
-	if lo > hi {
-		return bleve.NewMatchNoneQuery()
-	}
-	return keyRange(fieldSevRank, strconv.Itoa(lo), strconv.Itoa(hi), true)
-}
-
-// keyRange matches keyword terms from lo to hi (inclusive, or exclusive of
-// hi when not inclusive); an empty end is open.
-func keyRange(field, lo, hi string, inclusive bool) query.Query {
-	yes := true
-	q := bleve.NewTermRangeInclusiveQuery(lo, hi, &yes, &inclusive)
-	q.SetField(field)
-	return q
-}
-
-// dateQuery matches [min, max); a zero end is open.
-func dateQuery(field string, min, max time.Time) query.Query {
-	lo, hi := "", ""
-	if !min.IsZero() {
-		lo = timeKey(min)
-	}
-	if !max.IsZero() {
-		hi = timeKey(max)
-	}
-	return keyRange(field, lo, hi, false)
-}

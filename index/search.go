@@ -27,6 +27,9 @@ type Request struct {
 	Offset int
 	Cursor string
 	Facets []string
+	// MaxExpansion overrides the budget of index terms the search's word
+	// starts and parts may expand into (default MaxExpansion).
+	MaxExpansion int
 	// Substring also matches each free word anywhere inside an identifier
 	// token (the v1 list's substring search). It scans the term
 	// dictionary, so only the v1 list uses it.
@@ -77,7 +80,11 @@ func (x *Index) Search(ctx context.Context, r Request) (*Result, error) {
 		return nil, kite.Invalid("namespace", "Missing namespace", "a search must name at least one namespace")
 	}
 	order := sortOrder(r.Query)
-	req := bleve.NewSearchRequestOptions(toBleve(r.Query, r.Namespaces, r.Substring), r.Limit, r.Offset, false)
+	q := toBleve(r.Query, r.Namespaces, r.Substring)
+	if r.MaxExpansion > 0 {
+		q.b.size = r.MaxExpansion
+	}
+	req := bleve.NewSearchRequestOptions(q, r.Limit, r.Offset, false)
 	req.SortBy(order)
 	if !r.Query.HasText() {
 		req.Score = "none" // ordered by fields: scoring would be wasted work
@@ -104,6 +111,14 @@ func (x *Index) Search(ctx context.Context, r Request) (*Result, error) {
 	}
 	start := time.Now()
 	res, err := x.idx.SearchInContext(ctx, req)
+	switch {
+	case err == nil && q.err != nil:
+		err = q.err
+	case err == nil:
+		// A search whose context ended may have stopped early without
+		// an error (its range filter stops admitting candidates).
+		err = ctx.Err()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("search index: %w", err)
 	}

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"time"
 
 	"github.com/konflux-ci/kite"
 	"github.com/konflux-ci/kite/index"
@@ -27,4 +28,10 @@ func (s *Service) IndexFacets(ctx context.Context, q *kite.Query, namespaces []s
 func (s *Service) PretendRebuilding(p Progress) {
 	s.ready.Store(false)
 	s.progress.Store(&p)
+}
+
+// LimitSearches sets the search time limit and each search's budget of
+// index terms.
+func (s *Service) LimitSearches(timeout time.Duration, maxExpansion int) {
+	s.searchTimeout, s.maxExpansion = timeout, maxExpansion
 }

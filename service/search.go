@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -60,7 +61,7 @@ func (s *Service) Search(ctx context.Context, r kite.SearchRequest) (*kite.Searc
 			req.Facets = r.Facets
 		}
 	}
-	res, err := s.idx.Search(ctx, req)
+	res, err := s.searchIndex(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +84,30 @@ func (s *Service) Search(ctx context.Context, r kite.SearchRequest) (*kite.Searc
 		out.Hits = append(out.Hits, hit)
 	}
 	return out, nil
+}
+
+// searchIndex runs one search of the index within the search time limit,
+// and says why a search stopped early.
+func (s *Service) searchIndex(ctx context.Context, r index.Request) (*index.Result, error) {
+	sctx, cancel := context.WithTimeout(ctx, s.searchTimeout)
+	defer cancel()
+	r.MaxExpansion = s.maxExpansion
+	res, err := s.idx.Search(sctx, r)
+	switch {
+	case err == nil:
+		return res, nil
+	case errors.Is(err, index.ErrTooBroad):
+		s.metrics.stopped.WithLabelValues(stopTooBroad).Inc()
+	case ctx.Err() != nil:
+		s.metrics.stopped.WithLabelValues(stopCancelled).Inc()
+	case errors.Is(err, context.DeadlineExceeded):
+		s.metrics.stopped.WithLabelValues(stopTimeout).Inc()
+		return nil, &kite.Error{
+			Code: kite.EUNAVAILABLE, Message: "Search stopped", Field: "q", Err: err,
+			Details: fmt.Sprintf("it ran past the %s a search may take: narrow it (fewer or longer words, a time window, fewer namespaces)", s.searchTimeout),
+		}
+	}
+	return nil, err
 }
 
 // indexWait bounds how long a search waits for the index to apply what was
@@ -134,9 +159,19 @@ func (s *Service) ListIssues(ctx context.Context, f kite.IssueFilter) (*kite.Iss
 	}
 	f = f.Normalize()
 	s.awaitIndex(ctx)
-	res, err := s.idx.Search(ctx, index.Request{
+	res, err := s.searchIndex(ctx, index.Request{
 		Query: listQuery(f), Namespaces: []string{f.Namespace}, Limit: f.Limit, Offset: f.Offset, Substring: true,
 	})
+	if errors.Is(err, index.ErrTooBroad) {
+		// A word part common enough to expand past the index's budget
+		// is cheaper to find by the store's scan of the namespace,
+		// which stops at the page.
+		return s.Store.ListIssues(ctx, f)
+	}
+	var ke *kite.Error
+	if errors.As(err, &ke) && ke.Field == "q" {
+		ke.Field = "search" // the v1 list's name for its words
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -35,11 +35,20 @@ type Options struct {
 	// MetricsNamespaces bounds kite_issues' namespace label (see
 	// store.Options.MetricsNamespaces).
 	MetricsNamespaces int
+	// SearchTimeout stops a search of the index that runs longer (its
+	// run-time cost limit; the query parser bounds what a query may ask
+	// for). Default DefaultSearchTimeout.
+	SearchTimeout time.Duration
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	// RebuildIndex discards the existing index and rebuilds it.
 	RebuildIndex bool
 }
+
+// DefaultSearchTimeout is Options.SearchTimeout's default: far above an
+// ordinary search (milliseconds at 100,000 issues), short enough that a
+// pathological one gives its CPU back.
+const DefaultSearchTimeout = 10 * time.Second
 
 // DefaultRunRetention is Options.RunRetention's default.
 const DefaultRunRetention = 30 * 24 * time.Hour
@@ -54,6 +63,11 @@ type Service struct {
 	metrics *metrics
 	retain  uint64
 	runTTL  time.Duration
+	// searchTimeout is Options.SearchTimeout.
+	searchTimeout time.Duration
+	// maxExpansion is each search's budget of index terms (0: the
+	// index's default); tests lower it.
+	maxExpansion int
 
 	// wake tells the indexer that the store committed.
 	wake      chan struct{}
@@ -87,6 +101,9 @@ func Open(o Options) (*Service, error) {
 	if o.RunRetention <= 0 {
 		o.RunRetention = DefaultRunRetention
 	}
+	if o.SearchTimeout <= 0 {
+		o.SearchTimeout = DefaultSearchTimeout
+	}
 	if o.Now == nil {
 		o.Now = func() time.Time { return time.Now().UTC() }
 	}
@@ -99,14 +116,15 @@ func Open(o Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{
-		log:     o.Logger.With("component", "indexer"),
-		now:     o.Now,
-		metrics: m,
-		retain:  o.RetainChanges,
-		runTTL:  o.RunRetention,
-		wake:    make(chan struct{}, 1),
-		readyC:  make(chan struct{}),
-		hub:     &hub{subs: map[*subscriber]struct{}{}, wake: make(chan struct{}, 1), metrics: fm},
+		log:           o.Logger.With("component", "indexer"),
+		now:           o.Now,
+		metrics:       m,
+		retain:        o.RetainChanges,
+		runTTL:        o.RunRetention,
+		searchTimeout: o.SearchTimeout,
+		wake:          make(chan struct{}, 1),
+		readyC:        make(chan struct{}),
+		hub:           &hub{subs: map[*subscriber]struct{}{}, wake: make(chan struct{}, 1), metrics: fm},
 	}
 	s.Store, err = store.Open(store.Options{
 		Dir: o.Dir, Logger: o.Logger, Registerer: o.Registerer, LockTimeout: o.LockTimeout, Now: o.Now,

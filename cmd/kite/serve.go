@@ -31,6 +31,7 @@ type serveOptions struct {
 	clusterURL      string
 	logsEndpoint    string
 	runRetention    string
+	searchTimeout   time.Duration
 	metricsNS       int
 	maxConns        int
 	corsOrigins     []string
@@ -85,6 +86,7 @@ KITE_DEBUG_ADDR.`,
 	f.IntVar(&o.maxConns, "max-connections", 0, "connections served at once; more wait until one closes (default: the open-file limit less 256, kept for the store, the index and the watcher)")
 	f.IntVar(&o.metricsNS, "metrics-namespaces", store.DefaultMetricsNamespaces, "namespaces (those with the most issues) with kite_issues series of their own; the rest are summed as namespace=\"other\"")
 	f.StringVar(&o.runRetention, "run-retention", envOr(env, "KITE_RUN_RETENTION", service.DefaultRunRetention.String()), "how long applied run ids are remembered so that re-sent runs change nothing; longer than the cluster keeps completed PipelineRuns (env KITE_RUN_RETENTION)")
+	f.DurationVar(&o.searchTimeout, "search-timeout", service.DefaultSearchTimeout, "longest a search of the index may run; longer ones stop with 503")
 	f.StringSliceVar(&o.corsOrigins, "cors-origin", splitList(envOr(env, "KITE_CORS_ORIGINS", "")), "browser origins allowed to call the API, comma-separated; * for any, refused with authentication on (default * with --auth=none, none otherwise; env KITE_CORS_ORIGINS)")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may take to finish on shutdown")
 	f.DurationVar(&o.lockTimeout, "lock-timeout", 2*time.Second, "how long to wait for another process to release the data directory")
@@ -148,7 +150,13 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	if err != nil || runRetention <= 0 {
 		return usageErrorf("--run-retention must be a positive duration such as 720h, not %q", o.runRetention)
 	}
-	st, err := service.Open(service.Options{Dir: o.dataDir, Logger: log, Registerer: reg, LockTimeout: o.lockTimeout, RunRetention: runRetention, MetricsNamespaces: o.metricsNS})
+	if o.searchTimeout <= 0 {
+		return usageErrorf("--search-timeout must be a positive duration such as 10s, not %s", o.searchTimeout)
+	}
+	st, err := service.Open(service.Options{
+		Dir: o.dataDir, Logger: log, Registerer: reg, LockTimeout: o.lockTimeout, RunRetention: runRetention,
+		MetricsNamespaces: o.metricsNS, SearchTimeout: o.searchTimeout,
+	})
 	if err != nil {
 		return err
 	}
