@@ -19,7 +19,9 @@ const (
 	EUNAUTHENTICATED = "unauthenticated"
 	ETOOLARGE        = "too_large"   // the request body is over the limit
 	EUNAVAILABLE     = "unavailable" // storage is closed or unusable
-	EINTERNAL        = "internal"    // a bug or an I/O failure
+	// ENOSPACE: the data volume is full; nothing was written.
+	ENOSPACE  = "no_space"
+	EINTERNAL = "internal" // a bug or an I/O failure
 )
 
 // Error is Kite's one error type. Message is safe to show to API callers;

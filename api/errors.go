@@ -18,6 +18,7 @@ var statusByCode = map[string]int{
 	kite.ETOOMANY:         http.StatusTooManyRequests,
 	kite.ETOOLARGE:        http.StatusRequestEntityTooLarge,
 	kite.EUNAVAILABLE:     http.StatusServiceUnavailable,
+	kite.ENOSPACE:         http.StatusInsufficientStorage,
 	kite.EINTERNAL:        http.StatusInternalServerError,
 }
 

@@ -56,6 +56,14 @@ func (s *server) health(w http.ResponseWriter, r *http.Request) {
 		body.Message = "Storage is unavailable"
 		body.Components["database"] = componentStatus{Status: "DOWN", Message: err.Error()}
 	}
+	for name, check := range s.degraded {
+		if err := check(r.Context()); err != nil {
+			if body.Status == "UP" {
+				body.Status, body.Message = "DEGRADED", name+" works in part"
+			}
+			body.Components[name] = componentStatus{Status: "DEGRADED", Message: err.Error()}
+		}
+	}
 	for name, check := range s.checks {
 		body.Components[name] = componentStatus{Status: "UP"}
 		if err := check(r.Context()); err != nil {
@@ -81,7 +89,8 @@ func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // readyz is readiness: storage answers, so requests can be served, and
-// every component check passes.
+// every component check passes. A degraded component (Options.Degraded)
+// is reported, but leaves the server ready.
 func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := s.checkStorage(r.Context()); err != nil {
 		s.writeError(w, r, &kite.Error{
@@ -98,5 +107,12 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.writeJSON(w, r, http.StatusOK, map[string]string{"status": "ready"})
+	body := map[string]string{"status": "ready"}
+	for name, check := range s.degraded {
+		if err := check(r.Context()); err != nil {
+			body["status"] = "degraded"
+			body[name] = err.Error()
+		}
+	}
+	s.writeJSON(w, r, http.StatusOK, body)
 }

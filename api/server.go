@@ -38,6 +38,12 @@ type Options struct {
 	// PipelineRun watcher): /readyz fails while one fails, and
 	// /api/v1/health reports each.
 	Checks map[string]func(context.Context) error
+	// Degraded are checks of components that can fail in part (the
+	// store's writes on a full volume, while reads and search go on):
+	// while one fails, /readyz still answers 200 (one replica taken out
+	// of its Service would lose the reads too) but says "degraded" and
+	// why, and /api/v1/health reports the component DEGRADED.
+	Degraded map[string]func(context.Context) error
 	// Logger receives 5xx errors, recovered panics and (at Debug) the
 	// access log. Nil discards.
 	Logger *slog.Logger
@@ -98,6 +104,7 @@ type server struct {
 	svc          kite.Service
 	ping         func(context.Context) error
 	checks       map[string]func(context.Context) error
+	degraded     map[string]func(context.Context) error
 	log          *slog.Logger
 	metrics      *metrics
 	gatherer     prometheus.Gatherer
@@ -151,6 +158,7 @@ func newServer(o Options) (*server, error) {
 		svc:         o.Service,
 		ping:        o.Ping,
 		checks:      o.Checks,
+		degraded:    o.Degraded,
 		log:         o.Logger,
 		maxBody:     o.MaxBodyBytes,
 		version:     o.Version,

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -44,6 +45,8 @@ type Index struct {
 	log     *slog.Logger
 	metrics *metrics
 	an      analyzers
+	// faulted is set when Bleve failed a batch or panicked (fault.go).
+	faulted atomic.Bool
 }
 
 // Change is one issue to (re)index, or to delete when Issue is nil.
@@ -154,7 +157,10 @@ func (x *Index) Apply(changes []Change, rev uint64) error {
 	if x.idx == nil {
 		return errClosed
 	}
-	return x.apply(x.idx, changes, rev)
+	if x.faulted.Load() {
+		return errFaulted
+	}
+	return x.guard("apply", writeFault, func() error { return x.apply(x.idx, changes, rev) })
 }
 
 func (x *Index) apply(idx bleve.Index, changes []Change, rev uint64) error {
@@ -240,6 +246,7 @@ func (x *Index) Rebuild(rev uint64, fill func(add func(*kite.Issue) error) error
 	if x.idx, err = bleve.Open(x.path); err != nil {
 		return fmt.Errorf("open rebuilt index: %w", err)
 	}
+	x.faulted.Store(false)
 	timer.done()
 	return nil
 }

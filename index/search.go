@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"errors"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -109,8 +110,18 @@ func (x *Index) Search(ctx context.Context, r Request) (*Result, error) {
 	if x.idx == nil {
 		return nil, errClosed
 	}
+	if x.faulted.Load() {
+		return nil, errFaulted
+	}
 	start := time.Now()
-	res, err := x.idx.SearchInContext(ctx, req)
+	var res *bleve.SearchResult
+	err := x.guard("search", readFault, func() (err error) {
+		res, err = x.idx.SearchInContext(ctx, req)
+		return err
+	})
+	if err != nil && readFault(err) {
+		err = errors.Join(errFaulted, err) // the index reopens before the next search
+	}
 	switch {
 	case err == nil && q.err != nil:
 		err = q.err

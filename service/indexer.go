@@ -44,6 +44,7 @@ func (s *Service) runIndexer(ctx context.Context, rebuild bool) {
 			}
 		}
 		lastSync = time.Now()
+		rebuild = s.recoverIndex(rebuild)
 		if !rebuild && s.idx.Missing() {
 			// Deleted while serving: searches are refused (the v1 list
 			// falls back to the store) until it is rebuilt, as at start.
@@ -58,6 +59,7 @@ func (s *Service) runIndexer(ctx context.Context, rebuild bool) {
 		case err == nil:
 			rebuild = false
 			backoff = time.Second
+			s.indexFailing.Store(false)
 			if !s.ready.Swap(true) {
 				s.readyOnce.Do(func() { close(s.readyC) })
 				s.log.Info("search index is up to date")
@@ -67,8 +69,12 @@ func (s *Service) runIndexer(ctx context.Context, rebuild bool) {
 			return
 		default:
 			s.metrics.errors.Inc()
+			s.indexFailing.Store(true)
 			s.log.Error("updating the search index", "err", err, "retry_in", backoff)
 			rebuild = rebuild || errors.Is(err, store.ErrChangesPruned)
+			// Reopened at once, the index answers searches (with what it
+			// held before the failed batch) while the retry waits.
+			rebuild = s.recoverIndex(rebuild)
 			select {
 			case <-time.After(backoff):
 			case <-ctx.Done():
@@ -84,6 +90,22 @@ func (s *Service) runIndexer(ctx context.Context, rebuild bool) {
 		case <-tick.C:
 		}
 	}
+}
+
+// recoverIndex reopens the index from its files after a fault (fault.go
+// in the index package), and says whether it must be rebuilt instead.
+func (s *Service) recoverIndex(rebuild bool) bool {
+	if rebuild || !s.idx.Faulted() {
+		return rebuild
+	}
+	if err := s.idx.Recover(); err != nil {
+		s.log.Error("the search index cannot be reopened after a fault; rebuilding it from the store", "err", err)
+		s.ready.Store(false)
+		s.metrics.ready.Set(0)
+		return true
+	}
+	s.log.Warn("search index reopened after a fault; catching up from the change log")
+	return false
 }
 
 // sync rebuilds the index if asked, then applies the change log from the

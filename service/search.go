@@ -117,6 +117,10 @@ const indexWait = 2 * time.Second
 // awaitIndex waits until the index holds every write committed before the
 // call, so a client that wrote and then searches finds its write.
 func (s *Service) awaitIndex(ctx context.Context) {
+	if s.indexFailing.Load() {
+		s.metrics.staleSearches.Inc()
+		return
+	}
 	if !s.applied.wait(ctx, s.storeRev.Load(), indexWait) {
 		s.metrics.staleSearches.Inc()
 	}

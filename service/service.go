@@ -65,6 +65,9 @@ type Service struct {
 	runTTL  time.Duration
 	// searchTimeout is Options.SearchTimeout.
 	searchTimeout time.Duration
+	// indexFailing is set while the indexer's syncs fail (a full volume):
+	// searches then answer from the index as it is rather than wait.
+	indexFailing atomic.Bool
 	// maxExpansion is each search's budget of index terms (0: the
 	// index's default); tests lower it.
 	maxExpansion int

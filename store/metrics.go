@@ -15,6 +15,26 @@ type metrics struct {
 	issues        *issueGauges
 }
 
+// volumeCollectors report the data volume's free space and whether commits
+// fail for lack of it, read at scrape time.
+func (s *Store) volumeCollectors() []prometheus.Collector {
+	return []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "kite_store_volume_available_bytes",
+			Help: "Free space on the volume holding the store, for Kite's user (-1 when unknown).",
+		}, func() float64 { return float64(s.available()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "kite_store_volume_full",
+			Help: "1 while writes fail because the store's volume is full (they answer 507), else 0.",
+		}, func() float64 {
+			if s.WriteFault() != nil {
+				return 1
+			}
+			return 0
+		}),
+	}
+}
+
 func newMetrics(reg prometheus.Registerer, topNamespaces int) (*metrics, error) {
 	m := &metrics{
 		commitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{

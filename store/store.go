@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -63,6 +64,12 @@ type Store struct {
 	now      func() time.Time
 	metrics  *metrics
 	onCommit func(rev uint64)
+	// dir is the data directory; full is set while commits fail for
+	// lack of space on its volume (space.go).
+	dir  string
+	full atomic.Pointer[fullState]
+	// fullLogged is when (Unix seconds) the full volume was last logged.
+	fullLogged atomic.Int64
 
 	// mu guards closed and makes Close wait for writers being enqueued.
 	mu       sync.RWMutex
@@ -128,9 +135,14 @@ func Open(o Options) (*Store, error) {
 		ops:      make(chan *writeOp, o.MaxBatch),
 		maxBatch: o.MaxBatch,
 		onCommit: o.OnCommit,
+		dir:      o.Dir,
 	}
 	if err := s.migrate(); err != nil {
 		_ = db.Close()
+		if isNoSpace(err) {
+			return nil, &kite.Error{Code: kite.ENOSPACE, Message: "Storage full", Err: err,
+				Details: fmt.Sprintf("%s could not be brought up to date: the volume holding it has no space left; free space on it or grow it", path)}
+		}
 		return nil, err
 	}
 	m, err := newMetrics(o.Registerer, o.MetricsNamespaces)
@@ -139,6 +151,14 @@ func Open(o Options) (*Store, error) {
 		return nil, err
 	}
 	s.metrics = m
+	if o.Registerer != nil {
+		for _, c := range s.volumeCollectors() {
+			if err := o.Registerer.Register(c); err != nil {
+				_ = db.Close()
+				return nil, err
+			}
+		}
+	}
 	if err := s.loadGauges(); err != nil {
 		_ = db.Close()
 		return nil, err

@@ -89,6 +89,7 @@ func (s *Store) commit(batch []*writeOp) {
 		return t.finish()
 	})
 	if err == nil {
+		s.wrote()
 		s.metrics.observeCommit(time.Since(start), len(batch))
 		s.applyCounts(t.counts)
 		if t.revSet && s.onCommit != nil {
@@ -99,19 +100,27 @@ func (s *Store) commit(batch []*writeOp) {
 		}
 		return
 	}
-	if len(batch) == 1 {
-		if errors.Is(err, errOpFailed) {
-			err = results[0]
+	switch {
+	case errors.Is(err, errOpFailed) && len(batch) == 1:
+		batch[0].done <- results[0]
+	case errors.Is(err, errOpFailed):
+		// One write failed midway: the others may well commit alone.
+		for _, op := range batch {
+			s.commit([]*writeOp{op})
+		}
+	default:
+		// The commit itself failed (I/O): it fails every write in it,
+		// and retrying them one by one would only fail them again.
+		s.metrics.commitErrors.Inc()
+		if isNoSpace(err) {
+			err = s.noSpace(err)
 		} else {
-			s.metrics.commitErrors.Inc()
 			s.log.Error("commit failed", "err", err)
 			err = fmt.Errorf("commit: %w", err)
 		}
-		batch[0].done <- err
-		return
-	}
-	for _, op := range batch {
-		s.commit([]*writeOp{op})
+		for _, op := range batch {
+			op.done <- err
+		}
 	}
 }
 

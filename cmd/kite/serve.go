@@ -208,6 +208,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 		LogsEndpoint:  o.logsEndpoint,
 		CORSOrigins:   o.corsOrigins,
 		Checks:        checks,
+		Degraded:      map[string]func(context.Context) error{"storage": func(context.Context) error { return st.WriteFault() }},
 		Closing:       closing,
 		Authenticator: authn,
 		Authorizer:    authz,
