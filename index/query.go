@@ -216,4 +216,3 @@ func boosted(q query.Query, b float64) query.Query {
 	}
 	return q
 }
-
