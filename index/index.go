@@ -24,6 +24,8 @@ const DirName = "index.bleve"
 var (
 	keyRev     = []byte("kite_rev")
 	keyMapping = []byte("kite_mapping")
+	// keyStore is the identity of the store the index was built from.
+	keyStore = []byte("kite_store")
 )
 
 // Options configure an Index. Only Dir is required.
@@ -34,7 +36,15 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Reset discards an existing index: Open then returns a fresh one.
 	Reset bool
+	// StoreID is the identity of the store the index follows (store.ID).
+	// An index that recorded another one is refused with ErrOtherStore;
+	// one that recorded none (older Kite) adopts it.
+	StoreID string
 }
+
+// ErrOtherStore is in the chain of Open's error when the index was built
+// from another store than Options.StoreID.
+var ErrOtherStore = errors.New("the search index belongs to another store")
 
 // Index is the Bleve index of issues. It is safe for concurrent use;
 // Rebuild swaps a freshly built index in under the write lock.
@@ -45,6 +55,7 @@ type Index struct {
 	log     *slog.Logger
 	metrics *metrics
 	an      analyzers
+	storeID string
 	// faulted is set when Bleve failed a batch or panicked (fault.go).
 	faulted atomic.Bool
 }
@@ -70,7 +81,7 @@ func Open(o Options) (x *Index, fresh bool, err error) {
 	if err != nil {
 		return nil, false, err
 	}
-	x = &Index{path: filepath.Join(o.Dir, DirName), log: o.Logger.With("component", "index"), metrics: m, an: an}
+	x = &Index{path: filepath.Join(o.Dir, DirName), log: o.Logger.With("component", "index"), metrics: m, an: an, storeID: o.StoreID}
 	// A rebuild that died half-way leaves its directory behind.
 	if err := os.RemoveAll(x.path + ".new"); err != nil {
 		return nil, false, err
@@ -90,6 +101,10 @@ func Open(o Options) (x *Index, fresh bool, err error) {
 	default:
 		v, verr := idx.GetInternal(keyMapping)
 		if verr == nil && string(v) == MappingVersion {
+			if err := x.bind(idx); err != nil {
+				_ = idx.Close()
+				return nil, false, err
+			}
 			x.idx = idx
 			return x, false, nil
 		}
@@ -100,14 +115,30 @@ func Open(o Options) (x *Index, fresh bool, err error) {
 	if err := os.RemoveAll(x.path); err != nil {
 		return nil, false, err
 	}
-	if x.idx, err = create(x.path); err != nil {
+	if x.idx, err = x.create(x.path); err != nil {
 		return nil, false, err
 	}
 	return x, fresh, nil
 }
 
-// create makes an empty index with Kite's mapping at path.
-func create(path string) (bleve.Index, error) {
+// bind checks that idx was built from the store x follows, recording it
+// when idx predates store identities.
+func (x *Index) bind(idx bleve.Index) error {
+	have, err := idx.GetInternal(keyStore)
+	switch {
+	case err != nil:
+		return err
+	case x.storeID == "" || string(have) == x.storeID:
+		return nil
+	case len(have) == 0:
+		return idx.SetInternal(keyStore, []byte(x.storeID))
+	}
+	return fmt.Errorf("%w: %s was built from store %s, not %s", ErrOtherStore, x.path, have, x.storeID)
+}
+
+// create makes an empty index with Kite's mapping at path, bound to the
+// store x follows.
+func (x *Index) create(path string) (bleve.Index, error) {
 	im, err := newMapping()
 	if err != nil {
 		return nil, fmt.Errorf("index mapping: %w", err)
@@ -117,6 +148,10 @@ func create(path string) (bleve.Index, error) {
 		return nil, fmt.Errorf("create index %s: %w", path, err)
 	}
 	if err := idx.SetInternal(keyMapping, []byte(MappingVersion)); err != nil {
+		_ = idx.Close()
+		return nil, err
+	}
+	if err := idx.SetInternal(keyStore, []byte(x.storeID)); err != nil {
 		_ = idx.Close()
 		return nil, err
 	}
@@ -194,7 +229,7 @@ func (x *Index) Rebuild(rev uint64, fill func(add func(*kite.Issue) error) error
 	if err := os.RemoveAll(tmp); err != nil {
 		return err
 	}
-	idx, err := create(tmp)
+	idx, err := x.create(tmp)
 	if err != nil {
 		return err
 	}

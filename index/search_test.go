@@ -326,3 +326,27 @@ func TestRebuildSwapsInACompleteIndex(t *testing.T) {
 	assert.Equal(t, 1200, search(t, x, "depend").Total)
 	assert.Zero(t, search(t, x, "imagepullbackoff").Total, "the old documents are gone")
 }
+
+// TestIndexKnowsItsStore: an index records the store it follows; one that
+// recorded none adopts the store it is opened with, and one built from
+// another store is refused.
+func TestIndexKnowsItsStore(t *testing.T) {
+	dir := t.TempDir()
+	x, _, err := Open(Options{Dir: dir})
+	require.NoError(t, err)
+	require.NoError(t, x.Close())
+	x, fresh, err := Open(Options{Dir: dir, StoreID: "store-a"})
+	require.NoError(t, err)
+	assert.False(t, fresh, "adopted, not rebuilt")
+	require.NoError(t, x.Close())
+	_, _, err = Open(Options{Dir: dir, StoreID: "store-b"})
+	require.ErrorIs(t, err, ErrOtherStore)
+	assert.Contains(t, err.Error(), "built from store store-a, not store-b")
+	x, fresh, err = Open(Options{Dir: dir, StoreID: "store-b", Reset: true})
+	require.NoError(t, err)
+	assert.True(t, fresh)
+	require.NoError(t, x.Close())
+	x, _, err = Open(Options{Dir: dir, StoreID: "store-b"})
+	require.NoError(t, err)
+	require.NoError(t, x.Close())
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -144,7 +145,16 @@ func Open(o Options) (*Service, error) {
 	}
 	s.storeRev.Store(rev)
 	s.hub.pos = rev
-	idx, fresh, err := index.Open(index.Options{Dir: o.Dir, Logger: o.Logger, Registerer: o.Registerer, Reset: o.RebuildIndex})
+	id, err := s.Store.ID()
+	if err != nil {
+		_ = s.Store.Close()
+		return nil, err
+	}
+	idx, fresh, err := index.Open(index.Options{Dir: o.Dir, Logger: o.Logger, Registerer: o.Registerer, Reset: o.RebuildIndex, StoreID: id})
+	if errors.Is(err, index.ErrOtherStore) {
+		_ = s.Store.Close()
+		return nil, mismatched(o.Dir, "it was built from another store file than this one (a replaced or restored kite.db)", err)
+	}
 	if err != nil {
 		_ = s.Store.Close()
 		return nil, fmt.Errorf("open search index: %w", err)
@@ -154,6 +164,10 @@ func Open(o Options) (*Service, error) {
 	if err != nil {
 		return nil, errors.Join(err, idx.Close(), s.Store.Close())
 	}
+	if indexRev > rev {
+		_, _ = idx.Close(), s.Store.Close()
+		return nil, mismatched(o.Dir, fmt.Sprintf("it has seen revision %d of the store, which is at %d: the store file is older than the index (acknowledged writes may be lost)", indexRev, rev), nil)
+	}
 	s.applied = newRevWaiter(indexRev)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
@@ -162,6 +176,16 @@ func Open(o Options) (*Service, error) {
 	go s.runHub(ctx)
 	go s.runRunPruner(ctx)
 	return s, nil
+}
+
+// mismatched is the error of a store and an index that do not belong
+// together: the index would answer for issues the store does not have.
+func mismatched(dir, why string, err error) error {
+	return &kite.Error{
+		Code: kite.EUNAVAILABLE, Err: err,
+		Message: fmt.Sprintf("the search index %s does not match the store %s: %s", filepath.Join(dir, index.DirName), filepath.Join(dir, store.FileName), why),
+		Details: fmt.Sprintf("if the store file is the one to keep, rebuild the index from it (kite reindex --data-dir %s); otherwise put back the store file the index was built from", dir),
+	}
 }
 
 // committed is the store's OnCommit hook: note the revision, wake the

@@ -250,3 +250,51 @@ func TestIndexDeletedWhileServing(t *testing.T) {
 	assert.ElementsMatch(t, []string{first.Issue.ID, second.Issue.ID}, searchIDs(t, s, "oomkilled", "team-a"))
 	assert.DirExists(t, filepath.Join(dir, index.DirName))
 }
+
+// TestIndexOfAnotherStoreIsRefused: a store file replaced by another one,
+// or by an older copy of itself, beside the index is refused at start with
+// the files named and the way out, rather than served with an index that
+// answers for issues the store does not have; reindexing is the way out.
+func TestIndexOfAnotherStoreIsRefused(t *testing.T) {
+	fill := func(dir string, pipelines ...string) {
+		s, err := service.Open(service.Options{Dir: dir})
+		require.NoError(t, err)
+		servicetest.WaitReady(t, s)
+		for _, p := range pipelines {
+			_, err := s.Report(ctx, failure("team-a", p, "OOMKilled"))
+			require.NoError(t, err)
+		}
+		servicetest.WaitIndexed(t, s)
+		require.NoError(t, s.Close())
+	}
+	copyStore := func(from, to string) {
+		b, err := os.ReadFile(filepath.Join(from, store.FileName))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(to, store.FileName), b, 0o600))
+	}
+	refused := func(dir, says string) {
+		_, err := service.Open(service.Options{Dir: dir})
+		require.Error(t, err)
+		assert.Equal(t, kite.EUNAVAILABLE, kite.ErrorCode(err))
+		assert.Contains(t, err.Error(), filepath.Join(dir, index.DirName))
+		assert.Contains(t, err.Error(), filepath.Join(dir, store.FileName))
+		assert.Contains(t, err.Error(), says)
+		assert.Contains(t, err.Error(), "kite reindex --data-dir "+dir)
+	}
+
+	a, b := t.TempDir(), t.TempDir()
+	fill(a, "a1", "a2", "a3")
+	fill(b, "b1")
+	copyStore(b, a)
+	refused(a, "built from another store file")
+	s := servicetest.OpenWith(t, service.Options{Dir: a, RebuildIndex: true})
+	servicetest.WaitIndexed(t, s)
+	assert.Len(t, searchIDs(t, s, "oomkilled", "team-a"), 1, "rebuilt from the store that is there")
+
+	older, saved := t.TempDir(), t.TempDir()
+	fill(older, "o1")
+	copyStore(older, saved)
+	fill(older, "o2", "o3")
+	copyStore(saved, older)
+	refused(older, "the store file is older than the index")
+}

@@ -28,6 +28,10 @@ var (
 	allBuckets    = [][]byte{bucketMeta, bucketIssues, bucketByNS, bucketByScope, bucketFP, bucketCounts, bucketEvents, bucketRel, bucketRelRev, bucketChanges, bucketRuns, bucketRunIDs}
 	keySchema     = []byte("schema")
 	keyRev        = []byte("rev")
+	// keyStoreID is the store's identity, made with the file: the search
+	// index records it, so that an index beside another store file (a
+	// replaced or restored kite.db) is noticed.
+	keyStoreID = []byte("store_id")
 )
 
 const idLen = 16

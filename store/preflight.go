@@ -27,10 +27,10 @@ const (
 
 // preflight checks the store file before bbolt maps it: bbolt takes a
 // zero-length file for a new one (every issue silently gone, the index
-// still answering for them) and maps a truncated one past its end, which
-// faults the process (SIGBUS) instead of returning an error. Either is
-// refused here with the path and the way out. A missing file is fine: the
-// store is new.
+// still answering for them), maps a truncated one past its end, which
+// faults the process (SIGBUS) instead of returning an error, and panics on
+// a damaged page (pages.go). Each is refused here with the path and the
+// way out. A missing file is fine: the store is new.
 func preflight(path string) error {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -72,7 +72,7 @@ func preflight(path string) error {
 	if need := int64(best.hwm) * int64(best.pageSize); st.Size() < need {
 		return damaged(path, fmt.Sprintf("it is truncated: %d bytes, where its last transaction needs %d", st.Size(), need))
 	}
-	return nil
+	return pagesOf(path, *best)
 }
 
 // maxPageSize bounds the page sizes preflight reads (bbolt uses the OS page
@@ -81,6 +81,8 @@ const maxPageSize = 64 << 10
 
 type meta struct {
 	pageSize uint32
+	root     uint64
+	freelist uint64
 	hwm      uint64
 	txid     uint64
 }
@@ -99,7 +101,7 @@ func readMeta(b []byte, off int) (meta, bool) {
 	if h.Sum64() != le.Uint64(p[56:]) {
 		return meta{}, false
 	}
-	m := meta{pageSize: le.Uint32(p[8:]), hwm: le.Uint64(p[40:]), txid: le.Uint64(p[48:])}
+	m := meta{pageSize: le.Uint32(p[8:]), root: le.Uint64(p[16:]), freelist: le.Uint64(p[32:]), hwm: le.Uint64(p[40:]), txid: le.Uint64(p[48:])}
 	if m.pageSize < 512 || m.pageSize > maxPageSize {
 		return meta{}, false
 	}

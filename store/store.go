@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -178,6 +179,11 @@ func (s *Store) migrate() error {
 			}
 		}
 		meta := tx.Bucket(bucketMeta)
+		if meta.Get(keyStoreID) == nil {
+			if err := meta.Put(keyStoreID, []byte(rand.Text())); err != nil {
+				return err
+			}
+		}
 		v := meta.Get(keySchema)
 		switch {
 		case v == nil:
@@ -209,6 +215,16 @@ func (s *Store) Ping(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// ID is the store's identity, made with its file.
+func (s *Store) ID() (string, error) {
+	var id string
+	err := s.view(func(tx *bolt.Tx) error {
+		id = string(tx.Bucket(bucketMeta).Get(keyStoreID))
+		return nil
+	})
+	return id, err
 }
 
 // Rev returns the last committed revision.

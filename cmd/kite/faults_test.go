@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -154,4 +156,50 @@ func TestFullVolumeEndToEnd(t *testing.T) {
 	got, err := st.GetIssues(context.Background(), acked)
 	require.NoError(t, err)
 	assert.Len(t, got, len(acked), "every acknowledged write survived")
+}
+
+// TestServeRefusesDamagedData: kite serve on a damaged store file, or on a
+// store beside an index it does not match, exits 1 with a message that
+// names the file and the way out, and never with a fault's trace.
+func TestServeRefusesDamagedData(t *testing.T) {
+	src := filledDir(t, 40)
+	good, err := os.ReadFile(filepath.Join(src, store.FileName))
+	require.NoError(t, err)
+	page := os.Getpagesize()
+	overwritten := append([]byte(nil), good...)
+	for pg := 2; (pg+1)*page <= len(overwritten); pg++ {
+		for i := pg*page + 16; i < pg*page+80; i++ {
+			overwritten[i] ^= 0x5a
+		}
+	}
+	other, err := os.ReadFile(filepath.Join(filledDir(t, 2), store.FileName))
+	require.NoError(t, err)
+	for name, c := range map[string]struct {
+		content   []byte
+		withIndex bool
+		says      string
+	}{
+		"empty":           {content: []byte{}, says: "it is empty"},
+		"truncated":       {content: good[:len(good)/2], says: "it is truncated"},
+		"pages damaged":   {content: overwritten, says: "its pages are damaged"},
+		"another's index": {content: other, withIndex: true, says: "built from another store file"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			if c.withIndex {
+				require.NoError(t, os.CopyFS(filepath.Join(dir, "index.bleve"), os.DirFS(filepath.Join(src, "index.bleve"))))
+			}
+			require.NoError(t, os.WriteFile(filepath.Join(dir, store.FileName), c.content, 0o600))
+			cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--data-dir", dir)
+			cmd.Env = append(os.Environ(), "KITE_TEST_MAIN=1")
+			out, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			require.ErrorAs(t, err, &exit, "%s", out)
+			assert.Equal(t, exitError, exit.ExitCode(), "%s", out)
+			assert.Contains(t, string(out), c.says)
+			assert.Contains(t, string(out), dir)
+			assert.NotContains(t, string(out), "goroutine ")
+			assert.NotContains(t, string(out), "panic")
+		})
+	}
 }
