@@ -52,6 +52,10 @@ bench: ## Go benchmarks of the store and API (figures in docs/benchmarks.md)
 load: build ## Load run: 100k issues into a fresh server, then each kite bench workload
 	./scripts/load.sh
 
+.PHONY: battery
+battery: build ## Abuse battery: expensive requests at 100k issues, bounds on CPU and memory held by the harness
+	./scripts/battery.sh
+
 .PHONY: fuzz
 fuzz: ## Run every fuzzer in the tree (each func FuzzXxx in a _test.go file) for FUZZTIME each
 	GO='$(GO)' FUZZTIME='$(FUZZTIME)' ./scripts/fuzz.sh

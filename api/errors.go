@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -44,6 +45,14 @@ type errorBody struct {
 // failures are logged with the full error chain, which the caller never sees.
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status := errorStatus(err)
+	if r.Context().Err() != nil && errors.Is(err, r.Context().Err()) {
+		// The caller went away and the work stopped with it: not a
+		// server fault. 499 (a proxy's "client closed request") keeps it
+		// apart in the request metrics; nobody reads the answer.
+		s.log.DebugContext(r.Context(), "request abandoned by its client", slog.String("method", r.Method), slog.String("path", r.URL.Path))
+		w.WriteHeader(statusClientClosed)
+		return
+	}
 	if status >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed",
 			slog.String("method", r.Method),
@@ -57,6 +66,9 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		Field:   kite.ErrorField(err),
 	})
 }
+
+// statusClientClosed is recorded for requests whose client left first.
+const statusClientClosed = 499
 
 // errRouteNotFound is what unknown routes get; ids the service does not
 // know produce their own ENOTFOUND with the v1 message.

@@ -1,7 +1,10 @@
 package api
 
 import (
+	"context"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -106,5 +109,35 @@ func TestListSearchReadsItsOwnWrites(t *testing.T) {
 		data, total, _, _ := listOf(t, res)
 		require.Equal(t, 1.0, total, "the write is searchable as soon as it is acknowledged")
 		assert.Equal(t, created.ID, data[0].(map[string]any)["id"])
+	}
+}
+
+// TestSearchOfAClientThatLeft: a search whose client went away stops and
+// is recorded as 499, not logged or counted as a server error.
+func TestSearchOfAClientThatLeft(t *testing.T) {
+	ts := newTestServer(t)
+	ts.createIssue(t, "team-a", "comp")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequest(http.MethodGet, searchPath("namespace", "team-a", "q", "comp"), nil).WithContext(ctx)
+	rec := httptest.NewRecorder()
+	ts.h.ServeHTTP(rec, req)
+	assert.Equal(t, 499, rec.Code)
+	n, err := testutil.GatherAndCount(ts.reg, "kite_http_requests_total")
+	require.NoError(t, err)
+	assert.Positive(t, n)
+	mfs, err := ts.reg.Gather()
+	require.NoError(t, err)
+	for _, mf := range mfs {
+		if mf.GetName() != "kite_http_requests_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "code" {
+					assert.NotEqual(t, "500", l.GetValue())
+				}
+			}
+		}
 	}
 }

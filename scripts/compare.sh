@@ -5,6 +5,8 @@
 #
 #   OLD=/tmp/kite-old NEW=bin/kite WORKLOADS="list-short" scripts/compare.sh
 #
+# DATA=DIR serves a data directory filled before (kept) instead.
+#
 # The bench client is NEW's; both builds must read the data directory's
 # schema. Everything stays on 127.0.0.1.
 set -euo pipefail
@@ -17,9 +19,10 @@ ROUNDS=${ROUNDS:-2}
 WORKLOADS=${WORKLOADS:-list-short}
 CONCURRENCY=${CONCURRENCY:-1 8}
 ADDR=${ADDR:-127.0.0.1:18091}
-DATA=$(mktemp -d)
+KEEP=${DATA:+1}
+DATA=${DATA:-$(mktemp -d)}
 PID=
-trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$DATA"' EXIT
+trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; [ -n "$KEEP" ] || rm -rf "$DATA"' EXIT
 
 serve() {
 	"$1" serve --data-dir "$DATA" --addr "$ADDR" --log-level warn &
@@ -30,9 +33,11 @@ serve() {
 }
 stop() { kill "$PID"; wait "$PID" 2>/dev/null || true; PID=; }
 
-serve "$NEW"
-"$NEW" bench --url "http://$ADDR" -w new-failure -n "$SEED" -c 32 | grep throughput
-stop
+if [ -z "$KEEP" ]; then
+	serve "$NEW"
+	"$NEW" bench --url "http://$ADDR" -w new-failure -n "$SEED" -c 32 | grep throughput
+	stop
+fi
 for round in $(seq "$ROUNDS"); do
 	for build in "$OLD" "$NEW"; do
 		serve "$build"
