@@ -32,6 +32,8 @@ type serveOptions struct {
 	logsEndpoint    string
 	runRetention    string
 	searchTimeout   time.Duration
+	writeTimeout    time.Duration
+	maxExpensive    int
 	metricsNS       int
 	maxConns        int
 	corsOrigins     []string
@@ -86,6 +88,8 @@ KITE_DEBUG_ADDR.`,
 	f.IntVar(&o.maxConns, "max-connections", 0, "connections served at once; more wait until one closes (default: the open-file limit less 256, kept for the store, the index and the watcher)")
 	f.IntVar(&o.metricsNS, "metrics-namespaces", store.DefaultMetricsNamespaces, "namespaces (those with the most issues) with kite_issues series of their own; the rest are summed as namespace=\"other\"")
 	f.StringVar(&o.runRetention, "run-retention", envOr(env, "KITE_RUN_RETENTION", service.DefaultRunRetention.String()), "how long applied run ids are remembered so that re-sent runs change nothing; longer than the cluster keeps completed PipelineRuns (env KITE_RUN_RETENTION)")
+	f.DurationVar(&o.writeTimeout, "write-timeout", 30*time.Second, "longest the writing of one ordinary response may take; a client that reads slower loses its connection (the event stream has its own heartbeat deadline)")
+	f.IntVar(&o.maxExpensive, "max-searches", 0, "searches (and v1 lists with search= or over 100 issues) served at once; more get 503 with Retry-After (default: 4 per CPU)")
 	f.DurationVar(&o.searchTimeout, "search-timeout", service.DefaultSearchTimeout, "longest a search of the index may run; longer ones stop with 503")
 	f.StringSliceVar(&o.corsOrigins, "cors-origin", splitList(envOr(env, "KITE_CORS_ORIGINS", "")), "browser origins allowed to call the API, comma-separated; * for any, refused with authentication on (default * with --auth=none, none otherwise; env KITE_CORS_ORIGINS)")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may take to finish on shutdown")
@@ -125,6 +129,12 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	if o.maxBodyBytes <= 0 {
 		return usageErrorf("--max-body-bytes must be positive")
 	}
+	if o.writeTimeout <= 0 || o.maxExpensive < 0 {
+		return usageErrorf("--write-timeout must be positive and --max-searches not negative")
+	}
+	if o.searchTimeout <= 0 {
+		return usageErrorf("--search-timeout must be a positive duration such as 10s, not %s", o.searchTimeout)
+	}
 	if err := o.watch.validate(); err != nil {
 		return err
 	}
@@ -149,9 +159,6 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	runRetention, err := time.ParseDuration(o.runRetention)
 	if err != nil || runRetention <= 0 {
 		return usageErrorf("--run-retention must be a positive duration such as 720h, not %q", o.runRetention)
-	}
-	if o.searchTimeout <= 0 {
-		return usageErrorf("--search-timeout must be a positive duration such as 10s, not %s", o.searchTimeout)
 	}
 	st, err := service.Open(service.Options{
 		Dir: o.dataDir, Logger: log, Registerer: reg, LockTimeout: o.lockTimeout, RunRetention: runRetention,
@@ -208,6 +215,8 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 		LogsEndpoint:  o.logsEndpoint,
 		CORSOrigins:   o.corsOrigins,
 		Checks:        checks,
+		WriteTimeout:  o.writeTimeout,
+		MaxExpensive:  o.maxExpensive,
 		Degraded:      map[string]func(context.Context) error{"storage": func(context.Context) error { return st.WriteFault() }},
 		Closing:       closing,
 		Authenticator: authn,
