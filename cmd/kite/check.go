@@ -32,7 +32,7 @@ Exit code 0: clean. 1: a problem, listed with what to do.`,
 			return check(dataDir, cmd.OutOrStdout())
 		},
 	}
-	cmd.Flags().StringVar(&dataDir, "data-dir", envOr(env, "KITE_DATA_DIR", "./kite-data"), "data directory (env KITE_DATA_DIR)")
+	dataDirFlag(cmd.Flags(), env, &dataDir)
 	return cmd
 }
 

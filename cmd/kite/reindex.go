@@ -28,7 +28,7 @@ does it ahead of time and shows its progress.`,
 			return reindex(cmd.Context(), dataDir, cmd.ErrOrStderr())
 		},
 	}
-	cmd.Flags().StringVar(&dataDir, "data-dir", envOr(env, "KITE_DATA_DIR", "./kite-data"), "data directory (env KITE_DATA_DIR)")
+	dataDirFlag(cmd.Flags(), env, &dataDir)
 	return cmd
 }
 

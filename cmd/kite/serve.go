@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/konflux-ci/kite"
 	"github.com/konflux-ci/kite/api"
@@ -79,7 +80,7 @@ KITE_DEBUG_ADDR.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", defaultAddr(env), "listen address (env KITE_ADDR, or KITE_HOST and KITE_PORT)")
-	f.StringVar(&o.dataDir, "data-dir", envOr(env, "KITE_DATA_DIR", "./kite-data"), "data directory (env KITE_DATA_DIR)")
+	dataDirFlag(f, env, &o.dataDir)
 	o.log.register(cmd, env)
 	f.BoolVar(&o.demo, "demo", false, "load a sample set of issues when the store is empty")
 	f.Int64Var(&o.maxBodyBytes, "max-body-bytes", api.DefaultMaxBodyBytes, "largest request body accepted; larger ones get 413")
@@ -114,6 +115,11 @@ func defaultAddr(env lookupEnv) string {
 		port = "8080"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// dataDirFlag is the --data-dir flag of every command that opens one.
+func dataDirFlag(f *pflag.FlagSet, env lookupEnv, p *string) {
+	f.StringVar(p, "data-dir", envOr(env, "KITE_DATA_DIR", "./kite-data"), "data directory (env KITE_DATA_DIR)")
 }
 
 func envOr(env lookupEnv, key, def string) string {
