@@ -102,3 +102,38 @@ func TestAuthorizedService(t *testing.T) {
 		assert.Equal(t, kite.EFORBIDDEN, kite.ErrorCode(err))
 	})
 }
+
+// TestAuthorizedTriage: triage changes need update on the issue's
+// namespace, reading comments get; without the right the issue is not
+// found, as for every other edit.
+func TestAuthorizedTriage(t *testing.T) {
+	svc := servicetest.Open(t)
+	res, err := svc.Report(context.Background(), kite.Report{Namespace: "team-a", Title: "t", Description: "d",
+		Severity: kite.SeverityMajor, IssueType: kite.IssueTypeBuild, Scope: kite.Scope{ResourceType: "component", ResourceName: "c"}})
+	require.NoError(t, err)
+	id := res.Issue.ID
+	az := kite.Authorized(svc, grants{
+		"viewer":   {"get team-a"},
+		"editor":   {"get team-a", "update team-a"},
+		"stranger": {"get team-b", "update team-b"},
+	})
+	writes := map[string]func(ctx context.Context) error{
+		"acknowledge": func(ctx context.Context) error { _, err := az.Acknowledge(ctx, id, true, "x"); return err },
+		"assign":      func(ctx context.Context) error { _, err := az.Assign(ctx, id, "x", "x"); return err },
+		"comment":     func(ctx context.Context) error { _, err := az.AddComment(ctx, id, "x", "x"); return err },
+	}
+	for name, w := range writes {
+		assert.Equal(t, kite.ENOTFOUND, kite.ErrorCode(w(as("viewer"))), name)
+		assert.Equal(t, kite.ENOTFOUND, kite.ErrorCode(w(as("stranger"))), name)
+		assert.NoError(t, w(as("editor")), name)
+	}
+	list, err := az.Comments(as("viewer"), id)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	_, err = az.Comments(as("stranger"), id)
+	assert.Equal(t, kite.ENOTFOUND, kite.ErrorCode(err))
+	_, err = az.EditComment(as("viewer"), id, list[0].ID, "y", "x")
+	assert.Equal(t, kite.ENOTFOUND, kite.ErrorCode(err))
+	assert.Equal(t, kite.ENOTFOUND, kite.ErrorCode(az.DeleteComment(as("viewer"), id, list[0].ID, "x")))
+	assert.NoError(t, az.DeleteComment(as("editor"), id, list[0].ID, "x"))
+}

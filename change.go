@@ -44,6 +44,8 @@ type ChangeRequest struct {
 	Namespaces []string
 	Query      string
 	After      uint64
+	// Caller is who assignee:me means ("" when unknown).
+	Caller string
 }
 
 // ChangeFeed is a running subscription. C delivers changes in revision

@@ -41,6 +41,13 @@ type Issue struct {
 	Labels      map[string]string `json:"labels,omitempty"`
 	// Rev is the store revision that last changed the issue.
 	Rev uint64 `json:"rev"`
+
+	// Triage (triage.go): who said "I'm on it" and when, who the issue
+	// is handed to (a user or a team name), how many comments it has.
+	AckedBy  string     `json:"ackedBy,omitempty"`
+	AckedAt  *time.Time `json:"ackedAt,omitempty"`
+	Assignee string     `json:"assignee,omitempty"`
+	Comments int        `json:"comments,omitempty"`
 }
 
 // Scope is the resource an issue is about: a pipeline, an application, a
@@ -93,6 +100,14 @@ const (
 	EventEdited    EventKind = "edited"
 	EventRelated   EventKind = "related"
 	EventUnrelated EventKind = "unrelated"
+	// Triage.
+	EventAcknowledged   EventKind = "acknowledged"
+	EventUnacknowledged EventKind = "unacknowledged"
+	EventAssigned       EventKind = "assigned"
+	EventUnassigned     EventKind = "unassigned"
+	EventCommented      EventKind = "commented"
+	EventCommentEdited  EventKind = "comment_edited"
+	EventCommentDeleted EventKind = "comment_deleted"
 )
 
 // Event is one entry of an issue's append-only timeline.

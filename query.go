@@ -52,6 +52,12 @@ const (
 	FieldFirstSeen   = "firstSeen"
 	FieldResolvedAt  = "resolvedAt"
 	FieldOccurrences = "occurrences"
+	// Triage: acknowledged (is:acked, is:unacked), the assignee
+	// (assignee:NAME, assignee:me), has:assignee and has:comments.
+	FieldAcked    = "acked"
+	FieldAssignee = "assignee"
+	FieldAssigned = "assigned"
+	FieldComments = "comments"
 	// FieldRelevance is a sort key only.
 	FieldRelevance = "relevance"
 )
@@ -87,6 +93,8 @@ type Term struct {
 	Low, High int64
 	// LabelKey and Text (the value, may be empty: any value) for label.
 	LabelKey string
+	// Me marks assignee:me, which means the caller (BindCaller).
+	Me bool
 }
 
 // SeverityRanks is the inclusive range of severity ranks (Severity.Rank) a
@@ -126,6 +134,7 @@ var fieldAliases = map[string]string{
 	"firstseen": FieldFirstSeen,
 	"resolved":  FieldResolvedAt, "resolvedat": FieldResolvedAt,
 	"occurrences": FieldOccurrences, "count": FieldOccurrences,
+	"assignee": FieldAssignee, "has": "has",
 	"sort": "sort",
 }
 
@@ -215,6 +224,21 @@ func (t Term) words() int {
 // isRange reports whether t compares an ordered field.
 func (t Term) isRange() bool {
 	return t.Kind == TermField && slices.Contains([]string{FieldSeverity, FieldOccurrences, FieldDetectedAt, FieldLastSeen, FieldFirstSeen, FieldResolvedAt}, t.Field)
+}
+
+// BindCaller makes assignee:me mean the named caller. Without a name it
+// is an error naming the term: a search cannot know who "me" is.
+func (q *Query) BindCaller(name string) error {
+	for i, t := range q.Terms {
+		if !t.Me {
+			continue
+		}
+		if name == "" || name == AnonymousUser {
+			return queryError(t.Pos, "assignee:me needs to know who you are: authenticate, or name yourself (X-Kite-User without authentication)")
+		}
+		q.Terms[i].Text = name
+	}
+	return nil
 }
 
 // HasText reports whether the query has free words or phrases, which make
@@ -392,9 +416,27 @@ func (p *queryParser) fieldValue(t *Term, field string, pos int, value string) e
 			t.Field, t.Text = FieldState, string(StateResolved)
 		case "regressed", "reopened":
 			t.Field = FieldRegressed
+		case "acked", "acknowledged":
+			t.Field = FieldAcked
+		case "unacked", "unacknowledged":
+			t.Field, t.Negated = FieldAcked, !t.Negated
 		default:
-			return queryError(pos, fmt.Sprintf("unknown is:%s (expected active, resolved or regressed)", value))
+			return queryError(pos, fmt.Sprintf("unknown is:%s (expected active, resolved, regressed, acked or unacked)", value))
 		}
+	case "has":
+		switch strings.ToLower(value) {
+		case "comments", "comment":
+			t.Field = FieldComments
+		case "assignee":
+			t.Field = FieldAssigned
+		default:
+			return queryError(pos, fmt.Sprintf("unknown has:%s (expected comments or assignee)", value))
+		}
+	case FieldAssignee:
+		if strings.EqualFold(value, "me") {
+			t.Me = true
+		}
+		t.Text = value
 	case FieldState:
 		st, err := ParseState("state", value)
 		if err != nil {

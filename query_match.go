@@ -67,6 +67,14 @@ func (t Term) matches(is *Issue) bool {
 		return is.ResolvedAt != nil && inWindow(*is.ResolvedAt, t.Min, t.Max)
 	case FieldTitle:
 		return containsFold(is.Title, t.Text)
+	case FieldAcked:
+		return is.AckedBy != ""
+	case FieldAssignee:
+		return is.Assignee == t.Text
+	case FieldAssigned:
+		return is.Assignee != ""
+	case FieldComments:
+		return is.Comments > 0
 	}
 	// reason, task, step: the failure's fields.
 	if is.Failure == nil {

@@ -93,3 +93,42 @@ func TestQueryMatchesAnyNamedNamespace(t *testing.T) {
 		assert.Equal(t, c.want, q.Matches(is), c.q)
 	}
 }
+
+// TestQueryMatchesTriage: is:acked, is:unacked, assignee:, has:, and
+// assignee:me once bound to the caller.
+func TestQueryMatchesTriage(t *testing.T) {
+	at := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	mine := &Issue{Namespace: "team-a", AckedBy: "alice", AckedAt: &at, Assignee: "alice", Comments: 1}
+	bare := &Issue{Namespace: "team-a"}
+	cases := []struct {
+		q          string
+		mine, bare bool
+	}{
+		{"is:acked", true, false},
+		{"is:unacked", false, true},
+		{"-is:unacked", true, false},
+		{"assignee:alice", true, false},
+		{"assignee:bob", false, false},
+		{"assignee:me", true, false},
+		{"-assignee:me", false, true},
+		{"has:assignee", true, false},
+		{"-has:assignee", false, true},
+		{"has:comments", true, false},
+	}
+	for _, c := range cases {
+		q, err := ParseQuery(c.q, at)
+		require.NoError(t, err, c.q)
+		require.NoError(t, q.BindCaller("alice"), c.q)
+		assert.Equal(t, c.mine, q.Matches(mine), c.q)
+		assert.Equal(t, c.bare, q.Matches(bare), c.q)
+	}
+	q, err := ParseQuery("is:active assignee:me", at)
+	require.NoError(t, err)
+	err = q.BindCaller("")
+	require.Error(t, err)
+	assert.Contains(t, ErrorDetails(err), "at position 10: assignee:me needs to know who you are")
+	for _, bad := range []string{"has:labels", "is:snoozing"} {
+		_, err := ParseQuery(bad, at)
+		assert.Equal(t, EINVALID, ErrorCode(err), bad)
+	}
+}

@@ -8,7 +8,7 @@ import (
 )
 
 // FacetFields are the fields a search may count.
-var FacetFields = []string{FieldSeverity, FieldIssueType, FieldNamespace, FieldState}
+var FacetFields = []string{FieldSeverity, FieldIssueType, FieldNamespace, FieldState, FieldAssignee}
 
 // CheckFacets refuses facet names other than FacetFields.
 func CheckFacets(facets []string) error {
@@ -36,6 +36,8 @@ type SearchRequest struct {
 	Facets []string
 	// Highlight asks for matching fragments of the text fields.
 	Highlight bool
+	// Caller is who assignee:me means ("" when unknown).
+	Caller string
 }
 
 // SearchResult is one page of matches, in the query's order.

@@ -28,5 +28,6 @@ type Tracker interface {
 type Service interface {
 	IssueService
 	Tracker
+	Triage
 	Searcher
 }

@@ -27,7 +27,7 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) error {
 		return kite.Errorf(kite.EUNAVAILABLE, "This server has no event stream")
 	}
 	q := r.URL.Query()
-	req := kite.ChangeRequest{Namespaces: splitList(q["namespace"]), Query: q.Get("q")}
+	req := kite.ChangeRequest{Namespaces: splitList(q["namespace"]), Query: q.Get("q"), Caller: caller(r)}
 	after := r.Header.Get("Last-Event-ID")
 	if after == "" {
 		after = q.Get("after")

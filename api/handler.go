@@ -26,6 +26,15 @@ const userHeader = "X-Kite-User"
 
 // actor returns who is making an API write: the authenticated principal,
 // or with authentication off, the name the caller gives.
+// caller is who the request is from, for assignee:me: the authenticated
+// principal, else the X-Kite-User name, else "" (nobody in particular).
+func caller(r *http.Request) string {
+	if a, err := actor(r); err == nil && a != kite.ActorAPI {
+		return a
+	}
+	return ""
+}
+
 func actor(r *http.Request) (string, error) {
 	if p := kite.PrincipalFrom(r.Context()); p != nil {
 		return p.Name, nil

@@ -27,6 +27,7 @@ func (s *server) search(w http.ResponseWriter, r *http.Request) error {
 		Cursor:     q.Get("cursor"),
 		Facets:     splitList(q["facets"]),
 		Highlight:  true,
+		Caller:     caller(r),
 	}
 	if v := q.Get("highlight"); v != "" {
 		h, err := strconv.ParseBool(v)

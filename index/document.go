@@ -64,8 +64,21 @@ func (a analyzers) document(is *kite.Issue) *document.Document {
 	for k, v := range is.Labels {
 		add(fieldLabels, k, k+"="+v)
 	}
+	add(fieldAssignee, is.Assignee)
+	for flag, on := range map[string]bool{triageAcked: is.AckedBy != "", triageAssigned: is.Assignee != "", triageCommented: is.Comments > 0} {
+		if on {
+			add(fieldTriage, flag)
+		}
+	}
 	return d
 }
+
+// fieldTriage's terms.
+const (
+	triageAcked     = "acked"
+	triageAssigned  = "assigned"
+	triageCommented = "commented"
+)
 
 // timeKey formats a time as a fixed-width UTC string whose byte order is
 // time order.

@@ -18,7 +18,7 @@ import (
 
 // MappingVersion changes whenever the mapping or the document shape does:
 // an index written with another version is rebuilt from the records.
-const MappingVersion = "7"
+const MappingVersion = "8"
 
 // Document fields. Prose fields are analysed as English with camelCase
 // splitting (stems, stop words); all text is also kept as identifiers in
@@ -45,6 +45,11 @@ const (
 	fieldScopeName = "scopeName"
 	fieldLabels    = "labels"
 	fieldRegressed = "regressed"
+	// fieldAssignee is who an issue is assigned to (a facet);
+	// fieldTriage holds a term per triage state the issue is in
+	// (triageAcked, triageAssigned, triageCommented).
+	fieldAssignee = "assignee"
+	fieldTriage   = "triage"
 	// fieldID repeats the document id with doc values: the tie-breaking
 	// sort key, far cheaper to sort by than Bleve's stored _id.
 	fieldID = "id"
@@ -112,11 +117,13 @@ var schema = map[string]fieldSpec{
 	fieldScopeName: {kind: kindKeyword},
 	fieldLabels:    {kind: kindKeyword},
 	fieldRegressed: {kind: kindBool},
+	fieldTriage:    {kind: kindKeyword},
 	// Facets.
 	fieldNamespace: {kind: kindKeyword, sorted: true},
 	fieldState:     {kind: kindKeyword, sorted: true},
 	fieldSeverity:  {kind: kindKeyword, sorted: true},
 	fieldIssueType: {kind: kindKeyword, sorted: true},
+	fieldAssignee:  {kind: kindKeyword, sorted: true},
 	// Sort keys. Numbers and times are fixed-width keywords (see
 	// document.go): one term each instead of Bleve's sixteen
 	// precision-step terms, ordered as strings exactly as their values,

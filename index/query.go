@@ -135,6 +135,14 @@ func termQuery(t kite.Term, b *budget) query.Query {
 			return term(fieldLabels, t.LabelKey)
 		}
 		return term(fieldLabels, t.LabelKey+"="+t.Text)
+	case kite.FieldAcked:
+		return term(fieldTriage, triageAcked)
+	case kite.FieldAssigned:
+		return term(fieldTriage, triageAssigned)
+	case kite.FieldComments:
+		return term(fieldTriage, triageCommented)
+	case kite.FieldAssignee:
+		return term(fieldAssignee, t.Text)
 	case kite.FieldRegressed:
 		q := bleve.NewBoolFieldQuery(true)
 		q.SetField(fieldRegressed)

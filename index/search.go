@@ -62,6 +62,7 @@ var facetFields = map[string]struct {
 	kite.FieldIssueType: {fieldIssueType, len(kite.IssueTypes)},
 	kite.FieldState:     {fieldState, len(kite.States)},
 	kite.FieldNamespace: {fieldNamespace, 50},
+	kite.FieldAssignee:  {fieldAssignee, 50},
 }
 
 // sortFields maps query-language sort keys to index fields.

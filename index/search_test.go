@@ -39,9 +39,11 @@ func fixtures() []*kite.Issue {
 				is.Failure = &kite.FailureContext{Reason: "ImagePullBackOff", Task: "build-container", Step: "step-build", ExitCode: &code}
 				is.Labels = map[string]string{"appstudio.openshift.io/component": "frontend-ui"}
 				is.Occurrences = 7
+				acked := now
+				is.AckedBy, is.AckedAt, is.Assignee, is.Comments = "alice", &acked, "alice", 2
 			}),
 		mk("deps", "team-a", "Mintmaker error(2): renovate-frontend", "Dependency lookup failed for github.com/acme/ledger",
-			kite.SeverityMinor, kite.IssueTypeDependency, kite.StateActive, 30*time.Hour, nil),
+			kite.SeverityMinor, kite.IssueTypeDependency, kite.StateActive, 30*time.Hour, func(is *kite.Issue) { is.Assignee = "team-deps" }),
 		mk("timeout", "team-a", "Pipeline run failed: e2e", "The pipeline run e2e failed with reason: TaskRunTimeout",
 			kite.SeverityCritical, kite.IssueTypePipeline, kite.StateResolved, 72*time.Hour, func(is *kite.Issue) {
 				is.Failure = &kite.FailureContext{Reason: "TaskRunTimeout"}
@@ -136,6 +138,14 @@ func TestSearchOperators(t *testing.T) {
 		{q: "detected:2026-11-24", want: []string{"timeout"}},
 		{q: "detected:2026-11-24..2026-11-26", want: []string{"deps", "timeout"}},
 		{q: "resolved:>7d", want: []string{"timeout"}},
+		{q: "is:acked", want: []string{"pull"}},
+		{q: "is:unacked", want: []string{"deps", "regress", "timeout"}},
+		{q: "-is:unacked", want: []string{"pull"}},
+		{q: "assignee:alice", want: []string{"pull"}},
+		{q: "assignee:team-deps", want: []string{"deps"}},
+		{q: "has:assignee", want: []string{"deps", "pull"}},
+		{q: "-has:assignee is:active", want: []string{"regress"}},
+		{q: "has:comments", want: []string{"pull"}},
 		// Ends beyond the times the store keeps (1970-2262) are open, and
 		// windows wholly beyond them empty: never a wrapped-around time.
 		{q: "detected:<9999-01-01", want: []string{"deps", "pull", "regress", "timeout"}},

@@ -10,9 +10,12 @@ import (
 
 // Accessors for this package's external tests.
 
-// CounterFacets exposes counterFacets.
+// CountedFacets are the facets the store's counters can answer.
+var CountedFacets = []string{kite.FieldSeverity, kite.FieldIssueType, kite.FieldNamespace, kite.FieldState}
+
+// CounterFacets exposes counterFacets for CountedFacets.
 func (s *Service) CounterFacets(ctx context.Context, q *kite.Query, namespaces []string) (map[string][]kite.FacetCount, bool, error) {
-	return s.counterFacets(ctx, q, namespaces, kite.FacetFields)
+	return s.counterFacets(ctx, q, namespaces, CountedFacets)
 }
 
 // IndexFacets counts the same facets with the index itself.

@@ -25,6 +25,11 @@ func (s *Service) counterFacets(ctx context.Context, q *kite.Query, namespaces, 
 			return nil, false, nil
 		}
 	}
+	for _, f := range facets {
+		if !countableFields[f] {
+			return nil, false, nil // the counters know nothing of assignees
+		}
+	}
 	counts, err := s.Store.Counts(ctx, namespaces)
 	if err != nil {
 		return nil, false, err

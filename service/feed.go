@@ -178,6 +178,9 @@ func (s *Service) Subscribe(ctx context.Context, r kite.ChangeRequest) (*kite.Ch
 	if err != nil {
 		return nil, err
 	}
+	if err := q.BindCaller(r.Caller); err != nil {
+		return nil, err
+	}
 	namespaces := slices.Clone(r.Namespaces)
 	sub := &subscriber{
 		match: func(c *kite.IssueChange) bool {

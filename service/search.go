@@ -29,6 +29,9 @@ func (s *Service) Search(ctx context.Context, r kite.SearchRequest) (*kite.Searc
 	if err != nil {
 		return nil, err
 	}
+	if err := q.BindCaller(r.Caller); err != nil {
+		return nil, err
+	}
 	namespaces := r.Namespaces
 	if len(namespaces) == 0 {
 		namespaces = q.Namespaces()

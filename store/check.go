@@ -54,6 +54,7 @@ func (c *checker) run() {
 		expected[string(b)] = map[string][]byte{}
 	}
 	rev := be64(c.tx.Bucket(bucketMeta).Get(keyRev))
+	comments := map[string]int{} // issue key -> the count its record holds
 	_ = c.tx.Bucket(bucketIssues).ForEach(func(k, v []byte) error {
 		is, err := decodeRecord(k, v)
 		if err != nil {
@@ -79,8 +80,10 @@ func (c *checker) run() {
 		}
 		ck := string(countKey(is.Namespace, tupleOf(is)))
 		expected[string(bucketCounts)][ck] = u64(be64(expected[string(bucketCounts)][ck]) + 1)
+		comments[string(k)] = is.Comments
 		return nil
 	})
+	c.checkComments(comments)
 	for name, want := range expected {
 		c.compareBucket([]byte(name), want)
 	}
@@ -120,6 +123,29 @@ func (c *checker) compareBucket(name []byte, want map[string][]byte) {
 	})
 	if seen != len(want) {
 		c.fail("%s lacks %d key(s) the records need", name, len(want)-seen)
+	}
+}
+
+// checkComments compares each issue's comment count with its comments and
+// reports comments of no issue and comments that do not decode.
+func (c *checker) checkComments(want map[string]int) {
+	have := map[string]int{}
+	_ = c.tx.Bucket(bucketNotes).ForEach(func(k, v []byte) error {
+		if _, err := decodeComment(k, v); err != nil {
+			c.fail("%v", err)
+			return nil
+		}
+		if _, ok := want[string(k[:idLen])]; !ok {
+			c.fail("comment %x belongs to no issue", k)
+			return nil
+		}
+		have[string(k[:idLen])]++
+		return nil
+	})
+	for k, n := range want {
+		if have[k] != n {
+			c.fail("issue %s counts %d comment(s) and has %d", formatID([]byte(k)), n, have[k])
+		}
 	}
 }
 

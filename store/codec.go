@@ -19,8 +19,9 @@ import (
 // fixed order as varints, single-byte enum codes, raw 16-byte identifiers
 // and length-prefixed strings. What can be derived is not stored: the id is
 // the record's key, and a link's issueId is that id. A new field means a new
-// version whose decoder still reads the older ones.
-const recordVersion = 1
+// version whose decoder still reads the older ones: version 2 appends the
+// triage fields.
+const recordVersion = 2
 
 var errShortRecord = errors.New("record is truncated")
 
@@ -88,6 +89,10 @@ func encodeRecord(is *kite.Issue) ([]byte, error) {
 		w.str(is.Labels[k])
 	}
 	w.uint(is.Rev)
+	w.str(is.AckedBy)
+	w.optTime(is.AckedAt)
+	w.str(is.Assignee)
+	w.uint(uint64(is.Comments)) //nolint:gosec // a count, never negative
 	return w.buf, nil
 }
 
@@ -99,7 +104,7 @@ func decodeRecord(id, b []byte) (*kite.Issue, error) {
 	if len(b) == 0 {
 		return nil, errShortRecord
 	}
-	if b[0] != recordVersion {
+	if b[0] < 1 || b[0] > recordVersion {
 		return nil, fmt.Errorf("issue record version %d is not readable by this build", b[0])
 	}
 	r := recordReader{buf: b[1:]}
@@ -148,6 +153,12 @@ func decodeRecord(id, b []byte) (*kite.Issue, error) {
 		}
 	}
 	is.Rev = r.uint()
+	if b[0] >= 2 {
+		is.AckedBy = r.str()
+		is.AckedAt = r.optTime()
+		is.Assignee = r.str()
+		is.Comments = int(r.uint()) //nolint:gosec // written from an int
+	}
 	if r.err != nil {
 		return nil, fmt.Errorf("decode issue record %s: %w", is.ID, r.err)
 	}
@@ -161,7 +172,7 @@ func decodeRecord(id, b []byte) (*kite.Issue, error) {
 // without decoding the rest: they are its first two fields, and a search
 // scan tests them on every issue of a namespace. The slices alias b.
 func recordText(b []byte) (title, description []byte, err error) {
-	if len(b) == 0 || b[0] != recordVersion {
+	if len(b) == 0 || b[0] < 1 || b[0] > recordVersion {
 		return nil, nil, errShortRecord
 	}
 	r := recordReader{buf: b[1:]}

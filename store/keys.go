@@ -25,7 +25,8 @@ var (
 	bucketChanges = []byte("changes")    // rev(8) -> op(1) id(16)
 	bucketRuns    = []byte("runs")       // ns 00 rtype 00 rname 00 -> newest success (runs.go)
 	bucketRunIDs  = []byte("run_ids")    // ns 00 rtype 00 rname 00 run id -> first seen(8)
-	allBuckets    = [][]byte{bucketMeta, bucketIssues, bucketByNS, bucketByScope, bucketFP, bucketCounts, bucketEvents, bucketRel, bucketRelRev, bucketChanges, bucketRuns, bucketRunIDs}
+	bucketNotes   = []byte("comments")   // id(16) comment id(16) -> comment JSON (triage.go)
+	allBuckets    = [][]byte{bucketMeta, bucketIssues, bucketByNS, bucketByScope, bucketFP, bucketCounts, bucketEvents, bucketRel, bucketRelRev, bucketChanges, bucketRuns, bucketRunIDs, bucketNotes}
 	keySchema     = []byte("schema")
 	keyRev        = []byte("rev")
 	// keyStoreID is the store's identity, made with the file: the search

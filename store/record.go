@@ -101,6 +101,9 @@ func (t *txn) deleteIssue(id []byte, is *kite.Issue) error {
 	if err := t.delPrefix(bucketEvents, id); err != nil {
 		return err
 	}
+	if err := t.delPrefix(bucketNotes, id); err != nil {
+		return err
+	}
 	if err := t.deleteRelations(id); err != nil {
 		return err
 	}

@@ -210,6 +210,10 @@ func cloneIssue(is *kite.Issue) *kite.Issue {
 		f := *is.Failure
 		c.Failure = &f
 	}
+	if is.AckedAt != nil {
+		ts := *is.AckedAt
+		c.AckedAt = &ts
+	}
 	c.Labels = maps.Clone(is.Labels)
 	return &c
 }

@@ -26,12 +26,17 @@ const FileName = "kite.db"
 // schemaVersion is the layout this code reads and writes. Open refuses a
 // file written by a newer layout instead of misreading it, and migrates an
 // older one (migrations).
-const schemaVersion = 2
+const schemaVersion = 3
 
 // migrations[v] brings a file from schema v to v+1, inside the
 // transaction that records the new version.
 var migrations = map[uint64]func(t *txn) error{
 	1: migrateRuns, // run ids leave the bounded ledger for run_ids
+	// 2 -> 3: triage (records of version 2, the comments bucket). Records
+	// of version 1 stay readable and are rewritten as they change; the
+	// bucket is made with the others at open. The new number only keeps
+	// an older Kite from misreading the file.
+	2: func(*txn) error { return nil },
 }
 
 // Options configure a Store. Only Dir is required.

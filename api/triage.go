@@ -1,0 +1,132 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gorilla/mux"
+
+	"github.com/konflux-ci/kite"
+)
+
+// Triage routes: acknowledge, assign and comment on an issue. The actor is
+// the authenticated caller (or X-Kite-User without authentication).
+
+type assigneeBody struct {
+	Assignee string `json:"assignee"`
+}
+
+type commentBody struct {
+	Text string `json:"text"`
+}
+
+// issueAction is the start of every triage handler: the issue id, the
+// caller as actor, and the namespace parameter checked against the issue.
+func (s *server) issueAction(r *http.Request) (id, who string, err error) {
+	id = mux.Vars(r)["id"]
+	if who, err = actor(r); err != nil {
+		return "", "", err
+	}
+	return id, who, s.namespaceParam(r, id)
+}
+
+func (s *server) acknowledge(on bool) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, who, err := s.issueAction(r)
+		if err != nil {
+			return err
+		}
+		is, err := s.svc.Acknowledge(r.Context(), id, on, who)
+		if err != nil {
+			return err
+		}
+		s.writeJSON(w, r, http.StatusOK, wireIssue(is))
+		return nil
+	}
+}
+
+func (s *server) assign(w http.ResponseWriter, r *http.Request) error {
+	var body assigneeBody
+	if err := decodeBody(w, r, s.maxBody, &body); err != nil {
+		return err
+	}
+	if err := requireFields(field{"assignee", body.Assignee}); err != nil {
+		return err
+	}
+	return s.setAssignee(w, r, body.Assignee)
+}
+
+func (s *server) unassign(w http.ResponseWriter, r *http.Request) error {
+	return s.setAssignee(w, r, "")
+}
+
+func (s *server) setAssignee(w http.ResponseWriter, r *http.Request, assignee string) error {
+	id, who, err := s.issueAction(r)
+	if err != nil {
+		return err
+	}
+	is, err := s.svc.Assign(r.Context(), id, assignee, who)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, wireIssue(is))
+	return nil
+}
+
+func (s *server) comments(w http.ResponseWriter, r *http.Request) error {
+	id := mux.Vars(r)["id"]
+	if err := s.namespaceParam(r, id); err != nil {
+		return err
+	}
+	list, err := s.svc.Comments(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, dataBody[kite.Comment]{Data: orEmpty(list)})
+	return nil
+}
+
+func (s *server) addComment(w http.ResponseWriter, r *http.Request) error {
+	var body commentBody
+	if err := decodeBody(w, r, s.maxBody, &body); err != nil {
+		return err
+	}
+	id, who, err := s.issueAction(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.svc.AddComment(r.Context(), id, body.Text, who)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusCreated, c)
+	return nil
+}
+
+func (s *server) editComment(w http.ResponseWriter, r *http.Request) error {
+	var body commentBody
+	if err := decodeBody(w, r, s.maxBody, &body); err != nil {
+		return err
+	}
+	id, who, err := s.issueAction(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.svc.EditComment(r.Context(), id, mux.Vars(r)["commentId"], body.Text, who)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, c)
+	return nil
+}
+
+func (s *server) deleteComment(w http.ResponseWriter, r *http.Request) error {
+	id, who, err := s.issueAction(r)
+	if err != nil {
+		return err
+	}
+	if err := s.svc.DeleteComment(r.Context(), id, mux.Vars(r)["commentId"], who); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
