@@ -146,6 +146,13 @@ func (p *printer) issue(is *kite.Issue) error {
 	if is.ResolvedAt != nil {
 		row("Resolved", is.ResolvedAt.Format(time.RFC3339)+" by "+is.ResolvedBy)
 	}
+	if is.AckedAt != nil {
+		row("Acknowledged", is.AckedAt.Format(time.RFC3339)+" by "+is.AckedBy)
+	}
+	row("Assignee", is.Assignee)
+	if is.Comments > 0 {
+		row("Comments", strconv.Itoa(is.Comments)+" (kite issues comments "+is.ID+")")
+	}
 	if f := is.Failure; f != nil {
 		row("Reason", f.Reason)
 		row("Task", f.Task)

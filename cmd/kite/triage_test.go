@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/konflux-ci/kite"
+)
+
+// runIn runs a command with stdin.
+func (c *cli) runIn(stdin string, args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = run(args, strings.NewReader(stdin), &out, &errb, func(k string) (string, bool) { v, ok := c.env[k]; return v, ok })
+	return code, out.String(), errb.String()
+}
+
+func TestTriageCommands(t *testing.T) {
+	c := newCLI(t)
+	c.env["USER"] = "carol"
+	a := c.create("team-a", "Registry unreachable", "component/frontend")
+	b := c.create("team-a", "Unit tests fail", "component/backend")
+
+	// ack and unack several at once; the actor is $USER by default.
+	var acked []kite.Issue
+	require.NoError(t, json.Unmarshal([]byte(c.ok("issues", "ack", a.ID, b.ID, "-o", "json")), &acked))
+	require.Len(t, acked, 2)
+	assert.Equal(t, "carol", acked[0].AckedBy)
+	assert.Contains(t, c.ok("issues", "get", a.ID), "Acknowledged:")
+	c.ok("issues", "unack", b.ID, "--as", "dave")
+	assert.NotContains(t, c.ok("issues", "get", b.ID), "Acknowledged:")
+
+	assert.Contains(t, c.ok("issues", "assign", a.ID, "--to", "team-payments"), a.ID)
+	assert.Contains(t, c.ok("issues", "get", a.ID), "team-payments")
+	code, _, errs := c.run("issues", "assign", a.ID)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errs, "to")
+	c.ok("issues", "unassign", a.ID)
+	assert.NotContains(t, c.ok("issues", "get", a.ID), "team-payments")
+
+	// comment with -m, from stdin, list, edit, delete.
+	out := c.ok("issues", "comment", a.ID, "-m", "Looking into it", "-o", "json")
+	var cm []kite.Comment
+	require.NoError(t, json.Unmarshal([]byte(out), &cm))
+	require.Len(t, cm, 1)
+	assert.Equal(t, "carol", cm[0].Author)
+	code, _, errs = c.runIn("Root cause: the registry's certificate expired.\n\nRenewed it.\n", "issues", "comment", a.ID, "-m", "-", "--as", "dave")
+	require.Equal(t, exitOK, code, errs)
+	table := c.ok("issues", "comments", a.ID)
+	assert.Contains(t, table, "Looking into it")
+	assert.Contains(t, table, "Root cause: the registry's certificate expired.")
+	assert.NotContains(t, table, "Renewed it", "the table shows first lines")
+
+	code, _, errs = c.run("issues", "comment", a.ID, "--edit", cm[0].ID, "-m", "not mine", "--as", "dave")
+	assert.Equal(t, exitDenied, code)
+	assert.Contains(t, errs, "only carol")
+	c.ok("issues", "comment", a.ID, "--edit", cm[0].ID, "-m", "Fixed by renewing the certificate")
+	assert.Contains(t, c.ok("issues", "comments", a.ID), "(edited)")
+	_, _, errs = c.run("issues", "comment", a.ID, "--delete", cm[0].ID)
+	assert.Contains(t, errs, "deleted")
+	assert.NotContains(t, c.ok("issues", "comments", a.ID), "Fixed by renewing")
+	code, _, errs = c.runIn("", "issues", "comment", a.ID, "-m", "-")
+	assert.Equal(t, exitError, code)
+	assert.Contains(t, errs, "text is required")
+
+	// The timeline says who did what.
+	tl := c.ok("issues", "timeline", a.ID)
+	for _, want := range []string{"acknowledged  carol", "assigned      carol", "commented     dave"} {
+		assert.Contains(t, strings.Join(strings.Fields(tl), " "), strings.Join(strings.Fields(want), " "))
+	}
+}
