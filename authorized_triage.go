@@ -53,3 +53,19 @@ func (s *AuthorizedService) DeleteComment(ctx context.Context, id, commentID, ac
 	}
 	return s.svc.DeleteComment(ctx, id, commentID, actor)
 }
+
+// Snooze snoozes an issue the caller may update.
+func (s *AuthorizedService) Snooze(ctx context.Context, id string, r SnoozeRequest, actor string) (*Issue, error) {
+	if _, err := s.visible(ctx, id, VerbUpdate, errIssueNotFound); err != nil {
+		return nil, err
+	}
+	return s.svc.Snooze(ctx, id, r, actor)
+}
+
+// Unsnooze wakes an issue the caller may update.
+func (s *AuthorizedService) Unsnooze(ctx context.Context, id, actor string) (*Issue, error) {
+	if _, err := s.visible(ctx, id, VerbUpdate, errIssueNotFound); err != nil {
+		return nil, err
+	}
+	return s.svc.Unsnooze(ctx, id, actor)
+}

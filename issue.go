@@ -48,6 +48,9 @@ type Issue struct {
 	AckedAt  *time.Time `json:"ackedAt,omitempty"`
 	Assignee string     `json:"assignee,omitempty"`
 	Comments int        `json:"comments,omitempty"`
+	// Snooze, while set, hides the issue from the default triage views
+	// until one of its conditions wakes it.
+	Snooze *Snooze `json:"snooze,omitempty"`
 }
 
 // Scope is the resource an issue is about: a pipeline, an application, a
@@ -108,6 +111,11 @@ const (
 	EventCommented      EventKind = "commented"
 	EventCommentEdited  EventKind = "comment_edited"
 	EventCommentDeleted EventKind = "comment_deleted"
+	EventSnoozed        EventKind = "snoozed"
+	EventUnsnoozed      EventKind = "unsnoozed"
+	// EventWoke: a snooze ended by itself (its time came, the issue
+	// recurred often enough, or its severity rose).
+	EventWoke EventKind = "woke"
 )
 
 // Event is one entry of an issue's append-only timeline.
@@ -124,4 +132,6 @@ const (
 	ActorWebhook = "webhook"
 	ActorAPI     = "api"
 	ActorWatcher = "watcher"
+	// ActorKite is Kite itself: a snooze that ended on its own.
+	ActorKite = "kite"
 )

@@ -58,6 +58,7 @@ const (
 	FieldAssignee = "assignee"
 	FieldAssigned = "assigned"
 	FieldComments = "comments"
+	FieldSnoozed  = "snoozed"
 	// FieldRelevance is a sort key only.
 	FieldRelevance = "relevance"
 )
@@ -420,8 +421,10 @@ func (p *queryParser) fieldValue(t *Term, field string, pos int, value string) e
 			t.Field = FieldAcked
 		case "unacked", "unacknowledged":
 			t.Field, t.Negated = FieldAcked, !t.Negated
+		case "snoozed":
+			t.Field = FieldSnoozed
 		default:
-			return queryError(pos, fmt.Sprintf("unknown is:%s (expected active, resolved, regressed, acked or unacked)", value))
+			return queryError(pos, fmt.Sprintf("unknown is:%s (expected active, resolved, regressed, acked, unacked or snoozed)", value))
 		}
 	case "has":
 		switch strings.ToLower(value) {

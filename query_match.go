@@ -75,6 +75,8 @@ func (t Term) matches(is *Issue) bool {
 		return is.Assignee != ""
 	case FieldComments:
 		return is.Comments > 0
+	case FieldSnoozed:
+		return is.Snooze != nil
 	}
 	// reason, task, step: the failure's fields.
 	if is.Failure == nil {

@@ -24,6 +24,7 @@ type Triage interface {
 	// (EFORBIDDEN otherwise).
 	EditComment(ctx context.Context, id, commentID, text, actor string) (*Comment, error)
 	DeleteComment(ctx context.Context, id, commentID, actor string) error
+	Snoozer
 }
 
 // Comment is a note on an issue, in Markdown.

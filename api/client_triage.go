@@ -64,3 +64,13 @@ func (c *Client) commentCall(ctx context.Context, method, path, actor, text stri
 func (c *Client) DeleteComment(ctx context.Context, id, commentID, actor string) error {
 	return c.do(ctx, http.MethodDelete, issuePath(id)+"/comments/"+url.PathEscape(commentID), nil, actor, nil, nil)
 }
+
+// Snooze snoozes an issue.
+func (c *Client) Snooze(ctx context.Context, id string, r kite.SnoozeRequest, actor string) (*kite.Issue, error) {
+	return c.issueCall(ctx, http.MethodPost, issuePath(id)+"/snooze", actor, r)
+}
+
+// Unsnooze ends an issue's snooze.
+func (c *Client) Unsnooze(ctx context.Context, id, actor string) (*kite.Issue, error) {
+	return c.issueCall(ctx, http.MethodDelete, issuePath(id)+"/snooze", actor, nil)
+}

@@ -39,6 +39,8 @@ func (s *server) routes() []route {
 		{http.MethodDelete, "/api/v1/issues/{id}/acknowledge", s.handle(s.acknowledge(false)), false},
 		{http.MethodPut, "/api/v1/issues/{id}/assignee", s.handle(s.assign), false},
 		{http.MethodDelete, "/api/v1/issues/{id}/assignee", s.handle(s.unassign), false},
+		{http.MethodPost, "/api/v1/issues/{id}/snooze", s.handle(s.snooze), false},
+		{http.MethodDelete, "/api/v1/issues/{id}/snooze", s.handle(s.unsnooze), false},
 		{http.MethodGet, "/api/v1/issues/{id}/comments", s.handle(s.comments), false},
 		{http.MethodPost, "/api/v1/issues/{id}/comments", s.handle(s.addComment), false},
 		{http.MethodPut, "/api/v1/issues/{id}/comments/{commentId}", s.handle(s.editComment), false},

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -128,5 +129,51 @@ func (s *server) deleteComment(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// snoozeBody is a snooze request: until (a time, or a duration from now
+// such as 2h), occurrences, escalating.
+type snoozeBody struct {
+	Until       string `json:"until"`
+	Occurrences int64  `json:"occurrences"`
+	Escalating  bool   `json:"escalating"`
+}
+
+func (s *server) snooze(w http.ResponseWriter, r *http.Request) error {
+	var body snoozeBody
+	if err := decodeBody(w, r, s.maxBody, &body); err != nil {
+		return err
+	}
+	req := kite.SnoozeRequest{Occurrences: body.Occurrences, Escalating: body.Escalating}
+	if body.Until != "" {
+		until, err := kite.ParseUntil("until", body.Until, time.Now().UTC())
+		if err != nil {
+			return err
+		}
+		req.Until = &until
+	}
+	id, who, err := s.issueAction(r)
+	if err != nil {
+		return err
+	}
+	is, err := s.svc.Snooze(r.Context(), id, req, who)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, wireIssue(is))
+	return nil
+}
+
+func (s *server) unsnooze(w http.ResponseWriter, r *http.Request) error {
+	id, who, err := s.issueAction(r)
+	if err != nil {
+		return err
+	}
+	is, err := s.svc.Unsnooze(r.Context(), id, who)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, wireIssue(is))
 	return nil
 }

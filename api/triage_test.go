@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -121,4 +122,45 @@ func TestClientTriage(t *testing.T) {
 	require.NoError(t, c.DeleteComment(ctx, is.ID, cm.ID, "alice"))
 	_, err = c.AddComment(ctx, is.ID, "", "alice")
 	assert.Equal(t, "text", kite.ErrorField(err))
+}
+
+func TestSnoozeRoutes(t *testing.T) {
+	ts := newTestServer(t)
+	is := ts.createIssue(t, "team-a", "comp")
+	base := "/api/v1/issues/" + is.ID
+
+	res := ts.do(t, http.MethodPost, base+"/snooze", map[string]any{"until": "2h", "occurrences": 5, "escalating": true}, userHeader, "alice")
+	require.Equal(t, http.StatusOK, res.Code, "%s", res.Raw)
+	z := res.Issue(t).Snooze
+	require.NotNil(t, z)
+	require.NotNil(t, z.Until)
+	assert.WithinDuration(t, time.Now().Add(2*time.Hour), *z.Until, time.Minute)
+	assert.Equal(t, int64(6), z.UntilOccurrences)
+	assert.True(t, z.Escalating)
+	assert.Equal(t, "alice", z.By)
+
+	for body, field := range map[string]string{
+		`{}`:                               "until",
+		`{"until":"yesterday"}`:            "until",
+		`{"until":"2000-01-01T00:00:00Z"}`: "until",
+		`{"until":"9000h"}`:                "until",
+		`{"occurrences":-3}`:               "occurrences",
+	} {
+		res := ts.do(t, http.MethodPost, base+"/snooze", body)
+		requireError(t, res, http.StatusBadRequest, "")
+		assert.Equal(t, field, res.JSON(t)["field"], body)
+	}
+	res = ts.do(t, http.MethodDelete, base+"/snooze", nil, userHeader, "bob")
+	require.Equal(t, http.StatusOK, res.Code, "%s", res.Raw)
+	assert.Nil(t, res.Issue(t).Snooze)
+
+	c, cts, _ := newClientServer(t, "")
+	other := cts.createIssue(t, "team-a", "comp")
+	until := time.Now().Add(time.Hour)
+	got, err := c.Snooze(context.Background(), other.ID, kite.SnoozeRequest{Until: &until}, "alice")
+	require.NoError(t, err)
+	require.NotNil(t, got.Snooze)
+	got, err = c.Unsnooze(context.Background(), other.ID, "alice")
+	require.NoError(t, err)
+	assert.Nil(t, got.Snooze)
 }

@@ -65,7 +65,7 @@ func (a analyzers) document(is *kite.Issue) *document.Document {
 		add(fieldLabels, k, k+"="+v)
 	}
 	add(fieldAssignee, is.Assignee)
-	for flag, on := range map[string]bool{triageAcked: is.AckedBy != "", triageAssigned: is.Assignee != "", triageCommented: is.Comments > 0} {
+	for flag, on := range map[string]bool{triageAcked: is.AckedBy != "", triageAssigned: is.Assignee != "", triageCommented: is.Comments > 0, triageSnoozed: is.Snooze != nil} {
 		if on {
 			add(fieldTriage, flag)
 		}
@@ -78,6 +78,7 @@ const (
 	triageAcked     = "acked"
 	triageAssigned  = "assigned"
 	triageCommented = "commented"
+	triageSnoozed   = "snoozed"
 )
 
 // timeKey formats a time as a fixed-width UTC string whose byte order is

@@ -47,7 +47,7 @@ const (
 	fieldRegressed = "regressed"
 	// fieldAssignee is who an issue is assigned to (a facet);
 	// fieldTriage holds a term per triage state the issue is in
-	// (triageAcked, triageAssigned, triageCommented).
+	// (triageAcked, triageAssigned, triageCommented, triageSnoozed).
 	fieldAssignee = "assignee"
 	fieldTriage   = "triage"
 	// fieldID repeats the document id with doc values: the tie-breaking

@@ -141,6 +141,8 @@ func termQuery(t kite.Term, b *budget) query.Query {
 		return term(fieldTriage, triageAssigned)
 	case kite.FieldComments:
 		return term(fieldTriage, triageCommented)
+	case kite.FieldSnoozed:
+		return term(fieldTriage, triageSnoozed)
 	case kite.FieldAssignee:
 		return term(fieldAssignee, t.Text)
 	case kite.FieldRegressed:

@@ -73,8 +73,10 @@ type Service struct {
 	// index's default); tests lower it.
 	maxExpansion int
 
-	// wake tells the indexer that the store committed.
+	// wake tells the indexer that the store committed; snoozed tells the
+	// waker (a commit may have set a snooze that ends sooner).
 	wake      chan struct{}
+	snoozed   chan struct{}
 	hub       *hub
 	storeRev  atomic.Uint64
 	applied   *revWaiter
@@ -127,6 +129,7 @@ func Open(o Options) (*Service, error) {
 		runTTL:        o.RunRetention,
 		searchTimeout: o.SearchTimeout,
 		wake:          make(chan struct{}, 1),
+		snoozed:       make(chan struct{}, 1),
 		readyC:        make(chan struct{}),
 		hub:           &hub{subs: map[*subscriber]struct{}{}, wake: make(chan struct{}, 1), metrics: fm},
 	}
@@ -171,10 +174,11 @@ func Open(o Options) (*Service, error) {
 	s.applied = newRevWaiter(indexRev)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	s.wg.Add(3)
+	s.wg.Add(4)
 	go s.runIndexer(ctx, fresh && rev > 0)
 	go s.runHub(ctx)
 	go s.runRunPruner(ctx)
+	go s.runWaker(ctx)
 	return s, nil
 }
 
@@ -194,6 +198,10 @@ func (s *Service) committed(rev uint64) {
 	s.storeRev.Store(rev)
 	select {
 	case s.wake <- struct{}{}:
+	default:
+	}
+	select {
+	case s.snoozed <- struct{}{}:
 	default:
 	}
 	s.hub.notify()

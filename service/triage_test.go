@@ -54,3 +54,31 @@ func TestSearchTriage(t *testing.T) {
 	assert.ElementsMatch(t, []kite.FacetCount{{Value: "alice", Count: 1}, {Value: "team-x", Count: 1}}, res.Facets[kite.FieldAssignee])
 	assert.Equal(t, []kite.FacetCount{{Value: "ACTIVE", Count: 3}}, res.Facets[kite.FieldState])
 }
+
+// TestSnoozeEndsOnTime: the service's waker ends a timed snooze when its
+// time comes, as a change the event stream delivers.
+func TestSnoozeEndsOnTime(t *testing.T) {
+	s := servicetest.Open(t)
+	res, err := s.Report(ctx, failure("team-a", "frontend", "OOMKilled"))
+	require.NoError(t, err)
+	feed, err := s.Subscribe(ctx, kite.ChangeRequest{Namespaces: []string{"team-a"}})
+	require.NoError(t, err)
+	until := time.Now().Add(time.Second)
+	_, err = s.Snooze(ctx, res.Issue.ID, kite.SnoozeRequest{Until: &until}, "alice")
+	require.NoError(t, err)
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case c := <-feed.C:
+			if c.Issue != nil && c.Issue.Snooze == nil {
+				tl, err := s.Timeline(ctx, res.Issue.ID)
+				require.NoError(t, err)
+				assert.Equal(t, kite.EventWoke, tl[len(tl)-1].Kind)
+				assert.False(t, time.Now().Before(until), "not before its time")
+				return
+			}
+		case <-deadline:
+			t.Fatal("the snooze did not end within 30s of its time")
+		}
+	}
+}

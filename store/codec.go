@@ -20,8 +20,8 @@ import (
 // and length-prefixed strings. What can be derived is not stored: the id is
 // the record's key, and a link's issueId is that id. A new field means a new
 // version whose decoder still reads the older ones: version 2 appends the
-// triage fields.
-const recordVersion = 2
+// triage fields, version 3 the snooze.
+const recordVersion = 3
 
 var errShortRecord = errors.New("record is truncated")
 
@@ -93,6 +93,21 @@ func encodeRecord(is *kite.Issue) ([]byte, error) {
 	w.optTime(is.AckedAt)
 	w.str(is.Assignee)
 	w.uint(uint64(is.Comments)) //nolint:gosec // a count, never negative
+	if z := is.Snooze; z == nil {
+		w.uint(0)
+	} else {
+		w.uint(1)
+		w.optTime(z.Until)
+		w.int(z.UntilOccurrences)
+		escalating := uint64(0)
+		if z.Escalating {
+			escalating = 1
+		}
+		w.uint(escalating)
+		w.uint(uint64(z.Severity.Rank())) //nolint:gosec // 0-4
+		w.str(z.By)
+		w.time(z.At)
+	}
 	return w.buf, nil
 }
 
@@ -158,6 +173,14 @@ func decodeRecord(id, b []byte) (*kite.Issue, error) {
 		is.AckedAt = r.optTime()
 		is.Assignee = r.str()
 		is.Comments = int(r.uint()) //nolint:gosec // written from an int
+	}
+	if b[0] >= 3 && r.uint() == 1 {
+		z := &kite.Snooze{Until: r.optTime(), UntilOccurrences: r.int(), Escalating: r.uint() == 1}
+		if rank := r.uint(); rank > 0 && rank <= uint64(len(kite.Severities)) {
+			z.Severity = kite.Severities[rank-1]
+		}
+		z.By, z.At = r.str(), r.time()
+		is.Snooze = z
 	}
 	if r.err != nil {
 		return nil, fmt.Errorf("decode issue record %s: %w", is.ID, r.err)

@@ -26,7 +26,8 @@ var (
 	bucketRuns    = []byte("runs")       // ns 00 rtype 00 rname 00 -> newest success (runs.go)
 	bucketRunIDs  = []byte("run_ids")    // ns 00 rtype 00 rname 00 run id -> first seen(8)
 	bucketNotes   = []byte("comments")   // id(16) comment id(16) -> comment JSON (triage.go)
-	allBuckets    = [][]byte{bucketMeta, bucketIssues, bucketByNS, bucketByScope, bucketFP, bucketCounts, bucketEvents, bucketRel, bucketRelRev, bucketChanges, bucketRuns, bucketRunIDs, bucketNotes}
+	bucketWakes   = []byte("wakes")      // snooze end(8) id(16) -> nil, for snoozes with a time (snooze.go)
+	allBuckets    = [][]byte{bucketMeta, bucketIssues, bucketByNS, bucketByScope, bucketFP, bucketCounts, bucketEvents, bucketRel, bucketRelRev, bucketChanges, bucketRuns, bucketRunIDs, bucketNotes, bucketWakes}
 	keySchema     = []byte("schema")
 	keyRev        = []byte("rev")
 	// keyStoreID is the store's identity, made with the file: the search

@@ -40,11 +40,15 @@ type indexEntry struct {
 // through saveIssue/deleteIssue, which diff these lists, and Check
 // recomputes them, so the indexes cannot drift from the records.
 func indexEntries(is *kite.Issue, id []byte) []indexEntry {
-	return []indexEntry{
+	es := []indexEntry{
 		{bucketByNS, byNSKey(is, id), nil},
 		{bucketByScope, byScopeKey(is, id), nil},
 		{bucketFP, []byte(is.Fingerprint), id},
 	}
+	if z := is.Snooze; z != nil && z.Until != nil {
+		es = append(es, indexEntry{bucketWakes, wakeKey(*z.Until, id), nil})
+	}
+	return es
 }
 
 // saveIssue writes a new version of an issue (old is nil for a create):

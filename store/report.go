@@ -130,6 +130,11 @@ func (t *txn) reportExisting(id []byte, old *kite.Issue, r kite.Report, at time.
 	if err := t.saveIssue(id, old, is, ev); err != nil {
 		return nil, err
 	}
+	if woken, err := t.wake(id, is); err != nil {
+		return nil, err
+	} else if woken != nil {
+		is = woken
+	}
 	return &kite.ReportResult{Issue: is, Outcome: outcome}, nil
 }
 
@@ -170,7 +175,9 @@ func applyReport(is *kite.Issue, r kite.Report) {
 	}
 }
 
+// resolve resolves is; a resolved issue needs no snooze, so one ends.
 func resolve(is *kite.Issue, now time.Time, actor string) {
+	is.Snooze = nil
 	is.State = kite.StateResolved
 	ts := now
 	is.ResolvedAt = &ts
@@ -213,6 +220,10 @@ func cloneIssue(is *kite.Issue) *kite.Issue {
 	if is.AckedAt != nil {
 		ts := *is.AckedAt
 		c.AckedAt = &ts
+	}
+	if is.Snooze != nil {
+		z := *is.Snooze
+		c.Snooze = &z
 	}
 	c.Labels = maps.Clone(is.Labels)
 	return &c

@@ -40,7 +40,8 @@ rejected, or RBAC denies it).`,
 	c.register(cmd)
 	cmd.AddCommand(c.listCmd(), c.searchCmd(), c.getCmd(), c.createCmd(), c.updateCmd(),
 		c.resolveCmd(), c.reopenCmd(), c.deleteCmd(), c.relateCmd(), c.unrelateCmd(), c.timelineCmd(),
-		c.ackCmd(true), c.ackCmd(false), c.assignCmd(), c.unassignCmd(), c.commentCmd(), c.commentsCmd())
+		c.ackCmd(true), c.ackCmd(false), c.assignCmd(), c.unassignCmd(), c.commentCmd(), c.commentsCmd(),
+		c.snoozeCmd(), c.unsnoozeCmd())
 	return cmd
 }
 

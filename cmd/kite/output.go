@@ -150,6 +150,9 @@ func (p *printer) issue(is *kite.Issue) error {
 		row("Acknowledged", is.AckedAt.Format(time.RFC3339)+" by "+is.AckedBy)
 	}
 	row("Assignee", is.Assignee)
+	if z := is.Snooze; z != nil {
+		row("Snoozed", z.String()+" (by "+z.By+")")
+	}
 	if is.Comments > 0 {
 		row("Comments", strconv.Itoa(is.Comments)+" (kite issues comments "+is.ID+")")
 	}

@@ -171,3 +171,42 @@ func (p *printer) comments(list []kite.Comment) error {
 	}
 	return t.write(p.out)
 }
+
+func (c *issueCmds) snoozeCmd() *cobra.Command {
+	var as, until string
+	var occurrences int64
+	var escalating bool
+	var req kite.SnoozeRequest
+	cmd := c.eachID("snooze", "Snooze issues until a time, more occurrences, or a rise in severity", func(ctx context.Context, s *session, id string) (*kite.Issue, error) {
+		return s.client.Snooze(ctx, id, req, c.actor(as))
+	})
+	cmd.Example = "  kite issues snooze ID --for 2h\n  kite issues snooze ID --occurrences 10 --escalating"
+	cmd.Flags().StringVar(&until, "for", "", "how long: 30m, 2h, 7d, or an RFC 3339 time to wake at")
+	cmd.Flags().Int64Var(&occurrences, "occurrences", 0, "wake after this many more occurrences")
+	cmd.Flags().BoolVar(&escalating, "escalating", false, "wake when a report raises the severity")
+	cmd.PreRunE = func(*cobra.Command, []string) error {
+		req = kite.SnoozeRequest{Occurrences: occurrences, Escalating: escalating}
+		if until != "" {
+			t, err := kite.ParseUntil("for", until, time.Now())
+			if err != nil {
+				return usageErrorf("--for: %s", kite.ErrorDetails(err))
+			}
+			req.Until = &t
+		}
+		if err := req.Check(time.Now()); err != nil {
+			return usageErrorf("give --for, --occurrences or --escalating (%s)", kite.ErrorDetails(err))
+		}
+		return nil
+	}
+	c.actorFlag(cmd, &as, "who snoozes")
+	return cmd
+}
+
+func (c *issueCmds) unsnoozeCmd() *cobra.Command {
+	var as string
+	cmd := c.eachID("unsnooze", "End the snooze of issues", func(ctx context.Context, s *session, id string) (*kite.Issue, error) {
+		return s.client.Unsnooze(ctx, id, c.actor(as))
+	})
+	c.actorFlag(cmd, &as, "who ends it")
+	return cmd
+}

@@ -67,6 +67,19 @@ func TestTriageCommands(t *testing.T) {
 	assert.Equal(t, exitError, code)
 	assert.Contains(t, errs, "text is required")
 
+	// snooze and unsnooze.
+	out = c.ok("issues", "snooze", b.ID, "--for", "2h", "--occurrences", "3")
+	assert.Contains(t, out, b.ID)
+	assert.Contains(t, c.ok("issues", "get", b.ID), "until it occurs 4 times")
+	assert.Equal(t, b.ID+"\n", c.ok("issues", "search", "-n", "team-a", "is:snoozed", "-o", "name"))
+	code, _, errs = c.run("issues", "snooze", b.ID)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errs, "give --for, --occurrences or --escalating")
+	code, _, _ = c.run("issues", "snooze", b.ID, "--for", "yesterday")
+	assert.Equal(t, exitUsage, code)
+	c.ok("issues", "unsnooze", b.ID)
+	assert.NotContains(t, c.ok("issues", "get", b.ID), "Snoozed:")
+
 	// The timeline says who did what.
 	tl := c.ok("issues", "timeline", a.ID)
 	for _, want := range []string{"acknowledged  carol", "assigned      carol", "commented     dave"} {
