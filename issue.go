@@ -51,7 +51,14 @@ type Issue struct {
 	// Snooze, while set, hides the issue from the default triage views
 	// until one of its conditions wakes it.
 	Snooze *Snooze `json:"snooze,omitempty"`
+	// Pinned are the fields a person set (PinnableFields) that automated
+	// reports leave as they are; reports still count occurrences and
+	// update the failure context.
+	Pinned []string `json:"pinned,omitempty"`
 }
+
+// PinnableFields are the fields a person's edit pins.
+var PinnableFields = []string{"title", "severity"}
 
 // Scope is the resource an issue is about: a pipeline, an application, a
 // component. Namespace + IssueType + Scope make the default fingerprint.

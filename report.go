@@ -89,7 +89,10 @@ type IssueUpdate struct {
 	ResolvedAtSet bool
 	Links         *[]Link
 	Scope         *Scope
-	Actor         string
+	// Pinned replaces the issue's pinned fields (an empty list unpins
+	// them all); without it, a changed title or severity is pinned.
+	Pinned *[]string
+	Actor  string
 }
 
 // Field size limits. They keep one issue far below the request body cap and

@@ -54,15 +54,16 @@ func (r SnoozeRequest) Check(now time.Time) error {
 	return nil
 }
 
-// Wakes says why the snooze ends for is at now, "" while it holds.
-func (s *Snooze) Wakes(is *Issue, now time.Time) string {
+// Wakes says why the snooze ends for is at now, "" while it holds;
+// reported is the latest reported severity (the issue's own may be pinned).
+func (s *Snooze) Wakes(is *Issue, reported Severity, now time.Time) string {
 	switch {
 	case s.Until != nil && !now.Before(*s.Until):
 		return "its time came"
 	case s.UntilOccurrences > 0 && is.Occurrences >= s.UntilOccurrences:
 		return fmt.Sprintf("it occurred %d times", is.Occurrences)
-	case s.Escalating && is.Severity.Rank() > s.Severity.Rank():
-		return fmt.Sprintf("its severity rose from %s to %s", s.Severity, is.Severity)
+	case s.Escalating && reported.Rank() > s.Severity.Rank():
+		return fmt.Sprintf("its severity rose from %s to %s", s.Severity, reported)
 	}
 	return ""
 }

@@ -1,6 +1,7 @@
 package kite
 
 import (
+	"slices"
 	"fmt"
 	"net/url"
 	"strings"
@@ -72,6 +73,13 @@ func (r *Report) Normalize() error {
 
 // Normalize validates an update and normalises its enum aliases.
 func (u *IssueUpdate) Normalize() error {
+	if u.Pinned != nil {
+		for _, f := range *u.Pinned {
+			if !slices.Contains(PinnableFields, f) {
+				return Invalid("pinned", "Validation failed", "pinned may hold "+strings.Join(PinnableFields, " and "))
+			}
+		}
+	}
 	if u.Title != nil {
 		if strings.TrimSpace(*u.Title) == "" {
 			return Invalid("title", "Validation failed", "title must not be empty")

@@ -85,12 +85,14 @@ type updateIssueBody struct {
 	ResolvedAt  json.RawMessage `json:"resolvedAt"`
 	Links       *[]linkBody     `json:"links"`
 	Scope       *scopeBody      `json:"scope"`
+	Pinned      *[]string       `json:"pinned"`
 }
 
 func (b updateIssueBody) update(actor string) (kite.IssueUpdate, error) {
 	u := kite.IssueUpdate{
 		Title:       b.Title,
 		Description: b.Description,
+		Pinned:      b.Pinned,
 		Actor:       actor,
 	}
 	if b.Severity != nil {

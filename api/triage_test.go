@@ -164,3 +164,17 @@ func TestSnoozeRoutes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Nil(t, got.Snooze)
 }
+
+func TestPinnedByPut(t *testing.T) {
+	ts := newTestServer(t)
+	is := ts.createIssue(t, "team-a", "comp")
+	res := ts.do(t, http.MethodPut, "/api/v1/issues/"+is.ID, map[string]any{"severity": "critical"})
+	require.Equal(t, http.StatusOK, res.Code, "%s", res.Raw)
+	assert.Equal(t, []string{"severity"}, res.Issue(t).Pinned)
+	res = ts.do(t, http.MethodPut, "/api/v1/issues/"+is.ID, map[string]any{"pinned": []string{"labels"}})
+	requireError(t, res, http.StatusBadRequest, "Validation failed", "pinned may hold title and severity")
+	assert.Equal(t, "pinned", res.JSON(t)["field"])
+	res = ts.do(t, http.MethodPut, "/api/v1/issues/"+is.ID, map[string]any{"pinned": []string{}})
+	require.Equal(t, http.StatusOK, res.Code, "%s", res.Raw)
+	assert.Empty(t, res.Issue(t).Pinned)
+}

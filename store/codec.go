@@ -20,7 +20,7 @@ import (
 // and length-prefixed strings. What can be derived is not stored: the id is
 // the record's key, and a link's issueId is that id. A new field means a new
 // version whose decoder still reads the older ones: version 2 appends the
-// triage fields, version 3 the snooze.
+// triage fields, version 3 the snooze and the pinned fields.
 const recordVersion = 3
 
 var errShortRecord = errors.New("record is truncated")
@@ -108,7 +108,29 @@ func encodeRecord(is *kite.Issue) ([]byte, error) {
 		w.str(z.By)
 		w.time(z.At)
 	}
+	w.uint(pinBits(is.Pinned))
 	return w.buf, nil
+}
+
+// pinBits packs pinned field names as bits in kite.PinnableFields order.
+func pinBits(pinned []string) uint64 {
+	var b uint64
+	for i, f := range kite.PinnableFields {
+		if slices.Contains(pinned, f) {
+			b |= 1 << i
+		}
+	}
+	return b
+}
+
+func pinNames(b uint64) []string {
+	var out []string
+	for i, f := range kite.PinnableFields {
+		if b&(1<<i) != 0 {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // fingerprintLen is the byte length of kite.Fingerprint's hex string.
@@ -181,6 +203,9 @@ func decodeRecord(id, b []byte) (*kite.Issue, error) {
 		}
 		z.By, z.At = r.str(), r.time()
 		is.Snooze = z
+	}
+	if b[0] >= 3 {
+		is.Pinned = pinNames(r.uint())
 	}
 	if r.err != nil {
 		return nil, fmt.Errorf("decode issue record %s: %w", is.ID, r.err)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"fmt"
 	"strings"
 
@@ -98,6 +99,20 @@ func applyUpdate(old *kite.Issue, u kite.IssueUpdate, t *txn) (*kite.Issue, []st
 	if u.Links != nil {
 		set("links", true, func() { is.Links = newLinks(is.ID, *u.Links) })
 	}
+	// A person's title or severity sticks: the next automated report
+	// keeps it (applyReport).
+	pins := slices.Clone(is.Pinned)
+	for _, f := range changed {
+		if slices.Contains(kite.PinnableFields, f) && !slices.Contains(pins, f) {
+			pins = append(pins, f)
+		}
+	}
+	if u.Pinned != nil {
+		pins = slices.Clone(*u.Pinned)
+	}
+	slices.Sort(pins)
+	pins = slices.Compact(pins)
+	set("pinned", !slices.Equal(pins, is.Pinned), func() { is.Pinned = pins })
 	if u.State != nil && *u.State != is.State {
 		if *u.State == kite.StateResolved {
 			set("state", true, func() { resolve(is, t.now, u.Actor) })

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -125,12 +126,15 @@ func (t *txn) reportExisting(id []byte, old *kite.Issue, r kite.Report, at time.
 			is.LastSeen = at
 		}
 	}
-	applyReport(is, r)
-	ev := kite.Event{Kind: kind, Actor: r.Actor, Message: eventSummary(r)}
+	msg := eventSummary(r)
+	if kept := applyReport(is, r); len(kept) > 0 {
+		msg += " (kept the " + strings.Join(kept, " and ") + " a person set)"
+	}
+	ev := kite.Event{Kind: kind, Actor: r.Actor, Message: msg}
 	if err := t.saveIssue(id, old, is, ev); err != nil {
 		return nil, err
 	}
-	if woken, err := t.wake(id, is); err != nil {
+	if woken, err := t.wake(id, is, r.Severity); err != nil {
 		return nil, err
 	} else if woken != nil {
 		is = woken
@@ -149,10 +153,21 @@ func (t *txn) observed(at time.Time) time.Time {
 
 // applyReport copies what a report says about the problem onto its issue:
 // the newest report describes the current failure best.
-func applyReport(is *kite.Issue, r kite.Report) {
-	is.Title = r.Title
+//
+// Fields a person pinned stay as they are; kept names those the report
+// would have changed.
+func applyReport(is *kite.Issue, r kite.Report) (kept []string) {
+	if !slices.Contains(is.Pinned, "title") {
+		is.Title = r.Title
+	} else if is.Title != r.Title {
+		kept = append(kept, "title")
+	}
+	if !slices.Contains(is.Pinned, "severity") {
+		is.Severity = r.Severity
+	} else if is.Severity != r.Severity {
+		kept = append(kept, "severity")
+	}
 	is.Description = r.Description
-	is.Severity = r.Severity
 	is.Scope = kite.Scope{
 		ID:                kite.ScopeID(is.Fingerprint),
 		ResourceType:      r.Scope.ResourceType,
@@ -173,6 +188,7 @@ func applyReport(is *kite.Issue, r kite.Report) {
 		}
 		maps.Copy(is.Labels, r.Labels)
 	}
+	return kept
 }
 
 // resolve resolves is; a resolved issue needs no snooze, so one ends.
@@ -225,6 +241,7 @@ func cloneIssue(is *kite.Issue) *kite.Issue {
 		z := *is.Snooze
 		c.Snooze = &z
 	}
+	c.Pinned = slices.Clone(is.Pinned)
 	c.Labels = maps.Clone(is.Labels)
 	return &c
 }

@@ -61,11 +61,14 @@ func (s *Store) Unsnooze(ctx context.Context, id, actor string) (*kite.Issue, er
 
 // wake ends the snooze of is (just saved) when one of its conditions has
 // come, as a change of its own; it returns the woken issue, or nil.
-func (t *txn) wake(id []byte, is *kite.Issue) (*kite.Issue, error) {
+//
+// reported is the severity a report gave, which may differ from the issue's
+// when a person pinned it.
+func (t *txn) wake(id []byte, is *kite.Issue, reported kite.Severity) (*kite.Issue, error) {
 	if is.Snooze == nil {
 		return nil, nil
 	}
-	why := is.Snooze.Wakes(is, t.now)
+	why := is.Snooze.Wakes(is, reported, t.now)
 	if why == "" {
 		return nil, nil
 	}
@@ -95,7 +98,7 @@ func (s *Store) WakeDue(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
-			woken, err := t.wake(id, is)
+			woken, err := t.wake(id, is, is.Severity)
 			if err != nil {
 				return err
 			}

@@ -161,3 +161,40 @@ func TestRecordsOfVersion1StayReadable(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "alice", is.AckedBy)
 }
+
+// TestPersonsEditSticks: a title or severity a person set is kept by the
+// next automated reports, which still count and update the failure, and
+// the timeline says so; unpinned, reports set them again.
+func TestPersonsEditSticks(t *testing.T) {
+	s := storetest.Open(t)
+	res, err := s.Report(ctx, failure("team-a", "frontend"))
+	require.NoError(t, err)
+	id := res.Issue.ID
+	title, sev := "Registry certificate expired", kite.SeverityCritical
+	is, err := s.UpdateIssue(ctx, id, kite.IssueUpdate{Title: &title, Severity: &sev, Actor: "alice"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"severity", "title"}, is.Pinned)
+
+	r := failure("team-a", "frontend")
+	r.Severity = kite.SeverityMinor
+	r.Failure = &kite.FailureContext{Reason: "x509: certificate has expired"}
+	res, err = s.Report(ctx, r)
+	require.NoError(t, err)
+	assert.Equal(t, title, res.Issue.Title)
+	assert.Equal(t, kite.SeverityCritical, res.Issue.Severity)
+	assert.Equal(t, int64(2), res.Issue.Occurrences)
+	assert.Equal(t, "x509: certificate has expired", res.Issue.Failure.Reason)
+	tl, err := s.Timeline(ctx, id)
+	require.NoError(t, err)
+	assert.Equal(t, "x509: certificate has expired (kept the title and severity a person set)", tl[len(tl)-1].Message)
+
+	_, err = s.UpdateIssue(ctx, id, kite.IssueUpdate{Pinned: &[]string{"description"}})
+	assert.Equal(t, "pinned", kite.ErrorField(err))
+	is, err = s.UpdateIssue(ctx, id, kite.IssueUpdate{Pinned: &[]string{}, Actor: "alice"})
+	require.NoError(t, err)
+	assert.Empty(t, is.Pinned)
+	res, err = s.Report(ctx, r)
+	require.NoError(t, err)
+	assert.Equal(t, kite.SeverityMinor, res.Issue.Severity)
+	assert.Equal(t, r.Title, res.Issue.Title)
+}
