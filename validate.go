@@ -1,9 +1,9 @@
 package kite
 
 import (
-	"slices"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
