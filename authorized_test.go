@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -136,4 +137,42 @@ func TestAuthorizedTriage(t *testing.T) {
 	assert.Equal(t, kite.ENOTFOUND, kite.ErrorCode(err))
 	assert.Equal(t, kite.ENOTFOUND, kite.ErrorCode(az.DeleteComment(as("viewer"), id, list[0].ID, "x")))
 	assert.NoError(t, az.DeleteComment(as("editor"), id, list[0].ID, "x"))
+}
+
+// TestAuthorizedSilences: a silence is read with list and written with
+// update in every namespace it names; one the caller may not read is not
+// found or not listed.
+func TestAuthorizedSilences(t *testing.T) {
+	svc := servicetest.Open(t)
+	az := kite.Authorized(svc, grants{
+		"viewer": {"list team-a"},
+		"editor": {"list team-a", "update team-a"},
+		"both":   {"list team-a", "update team-a", "list team-b", "update team-b"},
+	})
+	req := func(ns ...string) kite.SilenceRequest {
+		return kite.SilenceRequest{Namespaces: ns, EndsAt: time.Now().Add(time.Hour), Comment: "c"}
+	}
+	_, err := az.CreateSilence(as("viewer"), req("team-a"), "viewer")
+	assert.Equal(t, kite.EFORBIDDEN, kite.ErrorCode(err))
+	a, err := az.CreateSilence(as("editor"), req("team-a"), "editor")
+	require.NoError(t, err)
+	_, err = az.CreateSilence(as("editor"), req("team-a", "team-b"), "editor")
+	assert.Equal(t, kite.EFORBIDDEN, kite.ErrorCode(err))
+	ab, err := az.CreateSilence(as("both"), req("team-a", "team-b"), "both")
+	require.NoError(t, err)
+
+	list, err := az.Silences(as("viewer"), kite.SilenceFilter{Namespaces: []string{"team-a"}})
+	require.NoError(t, err)
+	require.Len(t, list, 1, "the team-a and team-b silence is not the viewer's to read")
+	assert.Equal(t, a.ID, list[0].ID)
+	_, err = az.GetSilence(as("viewer"), ab.ID)
+	assert.Equal(t, kite.ENOTFOUND, kite.ErrorCode(err))
+	_, err = az.ExpireSilence(as("viewer"), a.ID, "viewer")
+	assert.Equal(t, kite.EFORBIDDEN, kite.ErrorCode(err))
+	_, err = az.UpdateSilence(as("editor"), a.ID, req("team-b"), "editor")
+	assert.Equal(t, kite.EFORBIDDEN, kite.ErrorCode(err), "moving it to a namespace one may not update")
+	_, err = az.ExpireSilence(as("editor"), a.ID, "editor")
+	assert.NoError(t, err)
+	_, err = az.Silences(as("viewer"), kite.SilenceFilter{})
+	assert.Equal(t, kite.EINVALID, kite.ErrorCode(err))
 }

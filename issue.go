@@ -55,6 +55,8 @@ type Issue struct {
 	// reports leave as they are; reports still count occurrences and
 	// update the failure context.
 	Pinned []string `json:"pinned,omitempty"`
+	// Muted lists the active silences that match the issue (silence.go).
+	Muted []string `json:"muted,omitempty"`
 }
 
 // PinnableFields are the fields a person's edit pins.
@@ -123,6 +125,9 @@ const (
 	// EventWoke: a snooze ended by itself (its time came, the issue
 	// recurred often enough, or its severity rose).
 	EventWoke EventKind = "woke"
+	// EventMuted and EventUnmuted: a silence began or ceased to match.
+	EventMuted   EventKind = "muted"
+	EventUnmuted EventKind = "unmuted"
 )
 
 // Event is one entry of an issue's append-only timeline.

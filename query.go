@@ -59,6 +59,8 @@ const (
 	FieldAssigned = "assigned"
 	FieldComments = "comments"
 	FieldSnoozed  = "snoozed"
+	FieldMuted    = "muted"
+	FieldSilence  = "silence"
 	// FieldRelevance is a sort key only.
 	FieldRelevance = "relevance"
 )
@@ -135,7 +137,7 @@ var fieldAliases = map[string]string{
 	"firstseen": FieldFirstSeen,
 	"resolved":  FieldResolvedAt, "resolvedat": FieldResolvedAt,
 	"occurrences": FieldOccurrences, "count": FieldOccurrences,
-	"assignee": FieldAssignee, "has": "has",
+	"assignee": FieldAssignee, "has": "has", "silence": FieldSilence,
 	"sort": "sort",
 }
 
@@ -423,8 +425,10 @@ func (p *queryParser) fieldValue(t *Term, field string, pos int, value string) e
 			t.Field, t.Negated = FieldAcked, !t.Negated
 		case "snoozed":
 			t.Field = FieldSnoozed
+		case "muted", "silenced":
+			t.Field = FieldMuted
 		default:
-			return queryError(pos, fmt.Sprintf("unknown is:%s (expected active, resolved, regressed, acked, unacked or snoozed)", value))
+			return queryError(pos, fmt.Sprintf("unknown is:%s (expected active, resolved, regressed, acked, unacked, snoozed or muted)", value))
 		}
 	case "has":
 		switch strings.ToLower(value) {

@@ -14,23 +14,78 @@ import (
 // as in a search, but there is no stemming, so "dependencies" does not.
 // Positive ns: terms are alternatives, as in a search (Namespaces).
 func (q *Query) Matches(is *Issue) bool {
-	if ns := q.Namespaces(); len(ns) > 0 && !slices.Contains(ns, is.Namespace) {
-		return false
+	return q.MatchesTarget(NewTarget(is))
+}
+
+// Target is an issue prepared for matching against many queries (every
+// active silence, at each write): its text is lowered once, when a query
+// first needs it, rather than once per query.
+type Target struct {
+	is                              *Issue
+	lowered                         bool
+	text, title, reason, task, step string
+}
+
+// NewTarget prepares is for MatchesTarget.
+func NewTarget(is *Issue) *Target { return &Target{is: is} }
+
+func (t *Target) lower() *Target {
+	if t.lowered {
+		return t
 	}
+	t.lowered = true
+	is := t.is
+	parts := []string{is.Title, is.Description, is.Scope.ResourceName}
+	t.title = strings.ToLower(is.Title)
+	if f := is.Failure; f != nil {
+		parts = append(parts, f.Reason, f.Message, f.Task, f.Step)
+		t.reason = strings.ToLower(f.Reason + "\n" + f.Message)
+		t.task, t.step = strings.ToLower(f.Task), strings.ToLower(f.Step)
+	}
+	t.text = strings.ToLower(strings.Join(parts, "\n"))
+	return t
+}
+
+// MatchesTarget is Matches for a prepared issue.
+func (q *Query) MatchesTarget(target *Target) bool {
+	is := target.is
+	named := false
 	for _, t := range q.Terms {
 		if t.namesNamespace() {
-			continue // decided above
+			named = true
+			if is.Namespace == t.Text {
+				named = false // one of them is enough
+				break
+			}
 		}
-		if t.matches(is) == t.Negated {
-			return false
+	}
+	if named {
+		return false
+	}
+	// Field comparisons first: most issues fail one of them, and then
+	// no text is lowered or searched.
+	for _, text := range []bool{false, true} {
+		for _, t := range q.Terms {
+			if t.namesNamespace() || t.isText() != text {
+				continue // namespaces are decided above
+			}
+			if t.matches(target) == t.Negated {
+				return false
+			}
 		}
 	}
 	return true
 }
 
-func (t Term) matches(is *Issue) bool {
+// isText reports whether matching t searches text.
+func (t Term) isText() bool {
+	return t.Kind != TermField || slices.Contains([]string{FieldTitle, FieldReason, FieldTask, FieldStep}, t.Field)
+}
+
+func (t Term) matches(target *Target) bool {
+	is := target.is
 	if t.Kind != TermField {
-		return containsFold(issueText(is), t.Text)
+		return strings.Contains(target.lower().text, strings.ToLower(t.Text))
 	}
 	switch t.Field {
 	case FieldNamespace:
@@ -66,7 +121,7 @@ func (t Term) matches(is *Issue) bool {
 	case FieldResolvedAt:
 		return is.ResolvedAt != nil && inWindow(*is.ResolvedAt, t.Min, t.Max)
 	case FieldTitle:
-		return containsFold(is.Title, t.Text)
+		return strings.Contains(target.lower().title, strings.ToLower(t.Text))
 	case FieldAcked:
 		return is.AckedBy != ""
 	case FieldAssignee:
@@ -77,33 +132,25 @@ func (t Term) matches(is *Issue) bool {
 		return is.Comments > 0
 	case FieldSnoozed:
 		return is.Snooze != nil
+	case FieldMuted:
+		return len(is.Muted) > 0
+	case FieldSilence:
+		return slices.Contains(is.Muted, t.Text)
 	}
 	// reason, task, step: the failure's fields.
 	if is.Failure == nil {
 		return false
 	}
+	target.lower()
 	switch t.Field {
 	case FieldReason:
-		return containsFold(is.Failure.Reason+"\n"+is.Failure.Message, t.Text)
+		return strings.Contains(target.reason, strings.ToLower(t.Text))
 	case FieldTask:
-		return containsFold(is.Failure.Task, t.Text)
+		return strings.Contains(target.task, strings.ToLower(t.Text))
 	case FieldStep:
-		return containsFold(is.Failure.Step, t.Text)
+		return strings.Contains(target.step, strings.ToLower(t.Text))
 	}
 	return false
-}
-
-// issueText is the text free words are looked for in.
-func issueText(is *Issue) string {
-	parts := []string{is.Title, is.Description, is.Scope.ResourceName}
-	if f := is.Failure; f != nil {
-		parts = append(parts, f.Reason, f.Message, f.Task, f.Step)
-	}
-	return strings.Join(parts, "\n")
-}
-
-func containsFold(s, sub string) bool {
-	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
 }
 
 // inWindow: [min, max), either end zero for open.

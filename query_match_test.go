@@ -1,6 +1,7 @@
 package kite
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -130,5 +131,28 @@ func TestQueryMatchesTriage(t *testing.T) {
 	for _, bad := range []string{"has:labels", "is:snoozing"} {
 		_, err := ParseQuery(bad, at)
 		assert.Equal(t, EINVALID, ErrorCode(err), bad)
+	}
+}
+
+// BenchmarkMatch100Silences is what a write pays to test an issue against
+// 100 active silences (none matching, the common case).
+func BenchmarkMatch100Silences(b *testing.B) {
+	var qs []*Query
+	for i := range 100 {
+		q, err := ParseQuery(fmt.Sprintf("reason:flaky%d scope:component-%d", i, i), time.Now())
+		if err != nil {
+			b.Fatal(err)
+		}
+		qs = append(qs, q)
+	}
+	is := &Issue{Namespace: "bench-1", Title: "Pipeline run failed: new-1-2", Description: "The pipeline run failed with reason: OOMKilled",
+		Scope: Scope{ResourceType: "pipelinerun", ResourceName: "new-1-2"}, Failure: &FailureContext{Reason: "OOMKilled"}}
+	for b.Loop() {
+		target := NewTarget(is)
+		for _, q := range qs {
+			if q.MatchesTarget(target) {
+				b.Fatal("matched")
+			}
+		}
 	}
 }

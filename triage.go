@@ -25,6 +25,7 @@ type Triage interface {
 	EditComment(ctx context.Context, id, commentID, text, actor string) (*Comment, error)
 	DeleteComment(ctx context.Context, id, commentID, actor string) error
 	Snoozer
+	Silencer
 }
 
 // Comment is a note on an issue, in Markdown.

@@ -46,6 +46,13 @@ func (s *server) routes() []route {
 		{http.MethodPut, "/api/v1/issues/{id}/comments/{commentId}", s.handle(s.editComment), false},
 		{http.MethodDelete, "/api/v1/issues/{id}/comments/{commentId}", s.handle(s.deleteComment), false},
 
+		{http.MethodGet, "/api/v1/silences", s.handle(s.listSilences), false},
+		{http.MethodPost, "/api/v1/silences", s.handle(s.createSilence), false},
+		{http.MethodPost, "/api/v1/silences/preview", s.bounded(always, s.handle(s.previewSilence)), false},
+		{http.MethodGet, "/api/v1/silences/{id}", s.handle(s.getSilence), false},
+		{http.MethodPut, "/api/v1/silences/{id}", s.handle(s.updateSilence), false},
+		{http.MethodDelete, "/api/v1/silences/{id}", s.handle(s.expireSilence), false},
+
 		{http.MethodPost, "/api/v1/webhooks/pipeline-failure", s.webhook("pipeline-failure", s.pipelineFailure), false},
 		{http.MethodPost, "/api/v1/webhooks/pipeline-success", s.webhook("pipeline-success", s.pipelineSuccess), false},
 		{http.MethodPost, "/api/v1/webhooks/release-failure", s.webhook("release-failure", s.releaseFailure), false},

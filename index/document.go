@@ -65,7 +65,8 @@ func (a analyzers) document(is *kite.Issue) *document.Document {
 		add(fieldLabels, k, k+"="+v)
 	}
 	add(fieldAssignee, is.Assignee)
-	for flag, on := range map[string]bool{triageAcked: is.AckedBy != "", triageAssigned: is.Assignee != "", triageCommented: is.Comments > 0, triageSnoozed: is.Snooze != nil} {
+	add(fieldSilence, is.Muted...)
+	for flag, on := range map[string]bool{triageAcked: is.AckedBy != "", triageAssigned: is.Assignee != "", triageCommented: is.Comments > 0, triageSnoozed: is.Snooze != nil, triageMuted: len(is.Muted) > 0} {
 		if on {
 			add(fieldTriage, flag)
 		}
@@ -79,6 +80,7 @@ const (
 	triageAssigned  = "assigned"
 	triageCommented = "commented"
 	triageSnoozed   = "snoozed"
+	triageMuted     = "muted"
 )
 
 // timeKey formats a time as a fixed-width UTC string whose byte order is

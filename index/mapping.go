@@ -47,9 +47,11 @@ const (
 	fieldRegressed = "regressed"
 	// fieldAssignee is who an issue is assigned to (a facet);
 	// fieldTriage holds a term per triage state the issue is in
-	// (triageAcked, triageAssigned, triageCommented, triageSnoozed).
+	// (triageAcked, triageAssigned, triageCommented, triageSnoozed, triageMuted).
 	fieldAssignee = "assignee"
 	fieldTriage   = "triage"
+	// fieldSilence holds the ids of the silences that mute the issue.
+	fieldSilence = "silence"
 	// fieldID repeats the document id with doc values: the tie-breaking
 	// sort key, far cheaper to sort by than Bleve's stored _id.
 	fieldID = "id"
@@ -118,6 +120,7 @@ var schema = map[string]fieldSpec{
 	fieldLabels:    {kind: kindKeyword},
 	fieldRegressed: {kind: kindBool},
 	fieldTriage:    {kind: kindKeyword},
+	fieldSilence:   {kind: kindKeyword},
 	// Facets.
 	fieldNamespace: {kind: kindKeyword, sorted: true},
 	fieldState:     {kind: kindKeyword, sorted: true},

@@ -143,6 +143,10 @@ func termQuery(t kite.Term, b *budget) query.Query {
 		return term(fieldTriage, triageCommented)
 	case kite.FieldSnoozed:
 		return term(fieldTriage, triageSnoozed)
+	case kite.FieldMuted:
+		return term(fieldTriage, triageMuted)
+	case kite.FieldSilence:
+		return term(fieldSilence, strings.ToLower(t.Text))
 	case kite.FieldAssignee:
 		return term(fieldAssignee, t.Text)
 	case kite.FieldRegressed:

@@ -73,10 +73,8 @@ type Service struct {
 	// index's default); tests lower it.
 	maxExpansion int
 
-	// wake tells the indexer that the store committed; snoozed tells the
-	// waker (a commit may have set a snooze that ends sooner).
+	// wake tells the indexer that the store committed.
 	wake      chan struct{}
-	snoozed   chan struct{}
 	hub       *hub
 	storeRev  atomic.Uint64
 	applied   *revWaiter
@@ -129,7 +127,6 @@ func Open(o Options) (*Service, error) {
 		runTTL:        o.RunRetention,
 		searchTimeout: o.SearchTimeout,
 		wake:          make(chan struct{}, 1),
-		snoozed:       make(chan struct{}, 1),
 		readyC:        make(chan struct{}),
 		hub:           &hub{subs: map[*subscriber]struct{}{}, wake: make(chan struct{}, 1), metrics: fm},
 	}
@@ -198,10 +195,6 @@ func (s *Service) committed(rev uint64) {
 	s.storeRev.Store(rev)
 	select {
 	case s.wake <- struct{}{}:
-	default:
-	}
-	select {
-	case s.snoozed <- struct{}{}:
 	default:
 	}
 	s.hub.notify()

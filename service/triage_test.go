@@ -64,13 +64,13 @@ func TestSnoozeEndsOnTime(t *testing.T) {
 	feed, err := s.Subscribe(ctx, kite.ChangeRequest{Namespaces: []string{"team-a"}})
 	require.NoError(t, err)
 	until := time.Now().Add(time.Second)
-	_, err = s.Snooze(ctx, res.Issue.ID, kite.SnoozeRequest{Until: &until}, "alice")
+	snoozed, err := s.Snooze(ctx, res.Issue.ID, kite.SnoozeRequest{Until: &until}, "alice")
 	require.NoError(t, err)
 	deadline := time.After(30 * time.Second)
 	for {
 		select {
 		case c := <-feed.C:
-			if c.Issue != nil && c.Issue.Snooze == nil {
+			if c.Rev > snoozed.Rev && c.Issue != nil && c.Issue.Snooze == nil {
 				tl, err := s.Timeline(ctx, res.Issue.ID)
 				require.NoError(t, err)
 				assert.Equal(t, kite.EventWoke, tl[len(tl)-1].Kind)

@@ -11,27 +11,34 @@ import (
 // error backoff.
 const wakerIdle = time.Minute
 
-// runWaker ends timed snoozes when their time comes: it sleeps until the
-// earliest one (or a commit, which may have set an earlier one), then
-// wakes what is due.
+// runWaker ends timed snoozes when their time comes, and mutes and
+// unmutes issues when silences start and end: it sleeps until the
+// earliest of those (or a commit that changed one: Store.Edges), then
+// does what is due.
 func (s *Service) runWaker(ctx context.Context) {
 	defer s.wg.Done()
 	for {
 		wait := wakerIdle
-		if next, err := s.Store.NextWake(); err != nil {
-			s.log.Error("reading the next snooze end", "err", err)
-		} else if !next.IsZero() {
-			wait = min(max(next.Sub(s.now()), 0), wakerIdle)
+		for what, next := range map[string]func() (time.Time, error){"snooze end": s.Store.NextWake, "silence start or end": s.Store.NextSilenceEdge} {
+			at, err := next()
+			if err != nil {
+				s.log.Error("reading the next "+what, "err", err)
+			} else if !at.IsZero() {
+				wait = min(wait, max(at.Sub(s.now()), 0))
+			}
 		}
 		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
 			return
-		case <-s.snoozed:
+		case <-s.Store.Edges():
 			timer.Stop()
 			continue
 		case <-timer.C:
+		}
+		if _, err := s.Store.RefreshSilences(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("muting and unmuting for silences that started or ended", "err", err)
 		}
 		for {
 			n, err := s.Store.WakeDue(ctx)

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/konflux-ci/kite"
 	"github.com/konflux-ci/kite/store"
@@ -146,5 +147,45 @@ func BenchmarkListSubstringSearch(b *testing.B) {
 		if _, err := s.ListIssues(ctx, kite.IssueFilter{Namespace: fmt.Sprintf("bench-%d", i%10), Search: "seed-42", Limit: 50}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkReportWithSilences is new-scope ingest with no silence and with
+// 100 active silences over every namespace written to (each report is
+// tested against all of them; none matches, the common case).
+func BenchmarkReportWithSilences(b *testing.B) {
+	for _, silences := range []int{0, 100} {
+		b.Run(fmt.Sprintf("silences=%d", silences), func(b *testing.B) {
+			s, err := store.Open(store.Options{Dir: b.TempDir()})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer func() { _ = s.Close() }()
+			namespaces := make([]string, 10)
+			for i := range namespaces {
+				namespaces[i] = fmt.Sprintf("bench-%d", i)
+			}
+			for i := range silences {
+				_, err := s.CreateSilence(ctx, kite.SilenceRequest{
+					Namespaces: namespaces, Query: fmt.Sprintf("reason:flaky%d scope:component-%d", i, i),
+					EndsAt: time.Now().Add(time.Hour), Comment: "bench",
+				}, "bench")
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			var n atomic.Int64
+			b.SetParallelism(16)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := int(n.Add(1))
+					if _, err := s.Report(ctx, benchReport(i, fmt.Sprintf("new-%d-%d", b.N, i))); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
 	}
 }

@@ -81,6 +81,11 @@ func (c *checker) run() {
 		ck := string(countKey(is.Namespace, tupleOf(is)))
 		expected[string(bucketCounts)][ck] = u64(be64(expected[string(bucketCounts)][ck]) + 1)
 		comments[string(k)] = is.Comments
+		for _, sid := range is.Muted {
+			if key, err := parseID(sid); err != nil || c.tx.Bucket(bucketSilence).Get(key) == nil {
+				c.fail("issue %s is muted by silence %s, which does not exist", is.ID, sid)
+			}
+		}
 		return nil
 	})
 	c.checkComments(comments)

@@ -20,7 +20,8 @@ import (
 // and length-prefixed strings. What can be derived is not stored: the id is
 // the record's key, and a link's issueId is that id. A new field means a new
 // version whose decoder still reads the older ones: version 2 appends the
-// triage fields, version 3 the snooze and the pinned fields.
+// triage fields, version 3 the snooze, the pinned fields and the silences
+// that mute the issue.
 const recordVersion = 3
 
 var errShortRecord = errors.New("record is truncated")
@@ -109,6 +110,12 @@ func encodeRecord(is *kite.Issue) ([]byte, error) {
 		w.time(z.At)
 	}
 	w.uint(pinBits(is.Pinned))
+	w.uint(uint64(len(is.Muted)))
+	for _, id := range is.Muted {
+		if err := w.uuid(id); err != nil {
+			return nil, fmt.Errorf("silence id: %w", err)
+		}
+	}
 	return w.buf, nil
 }
 
@@ -206,6 +213,12 @@ func decodeRecord(id, b []byte) (*kite.Issue, error) {
 	}
 	if b[0] >= 3 {
 		is.Pinned = pinNames(r.uint())
+		if n := r.count(); n > 0 {
+			is.Muted = make([]string, 0, n)
+			for range n {
+				is.Muted = append(is.Muted, r.uuid())
+			}
+		}
 	}
 	if r.err != nil {
 		return nil, fmt.Errorf("decode issue record %s: %w", is.ID, r.err)

@@ -27,13 +27,16 @@ var (
 	bucketRunIDs  = []byte("run_ids")    // ns 00 rtype 00 rname 00 run id -> first seen(8)
 	bucketNotes   = []byte("comments")   // id(16) comment id(16) -> comment JSON (triage.go)
 	bucketWakes   = []byte("wakes")      // snooze end(8) id(16) -> nil, for snoozes with a time (snooze.go)
-	allBuckets    = [][]byte{bucketMeta, bucketIssues, bucketByNS, bucketByScope, bucketFP, bucketCounts, bucketEvents, bucketRel, bucketRelRev, bucketChanges, bucketRuns, bucketRunIDs, bucketNotes, bucketWakes}
+	bucketSilence = []byte("silences")   // silence id(16) -> silence JSON (silences.go)
+	allBuckets    = [][]byte{bucketMeta, bucketIssues, bucketByNS, bucketByScope, bucketFP, bucketCounts, bucketEvents, bucketRel, bucketRelRev, bucketChanges, bucketRuns, bucketRunIDs, bucketNotes, bucketWakes, bucketSilence}
 	keySchema     = []byte("schema")
 	keyRev        = []byte("rev")
 	// keyStoreID is the store's identity, made with the file: the search
 	// index records it, so that an index beside another store file (a
 	// replaced or restored kite.db) is noticed.
 	keyStoreID = []byte("store_id")
+	// keySilencesAt is when RefreshSilences last ran.
+	keySilencesAt = []byte("silences_at")
 )
 
 const idLen = 16

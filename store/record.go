@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -55,6 +56,9 @@ func indexEntries(is *kite.Issue, id []byte) []indexEntry {
 // bumps its revision, updates the record, its index keys and counters, logs
 // the change and appends the timeline event that explains it.
 func (t *txn) saveIssue(id []byte, old, is *kite.Issue, ev kite.Event) error {
+	if err := t.muteOf(is); err != nil {
+		return err
+	}
 	rev := t.nextRev()
 	is.Rev = rev
 	is.UpdatedAt = t.now
@@ -63,6 +67,9 @@ func (t *txn) saveIssue(id []byte, old, is *kite.Issue, ev kite.Event) error {
 		return fmt.Errorf("encode issue %s: %w", is.ID, err)
 	}
 	newEntries := indexEntries(is, id)
+	if wakeOf(old) != wakeOf(is) {
+		t.edges = true
+	}
 	if old != nil {
 		for _, e := range indexEntries(old, id) {
 			if !containsKey(newEntries, e) {
@@ -115,6 +122,14 @@ func (t *txn) deleteIssue(id []byte, is *kite.Issue) error {
 		return err
 	}
 	return t.logChange(t.nextRev(), id, opDelete, is.Namespace)
+}
+
+// wakeOf is when is's snooze ends by time, zero for none.
+func wakeOf(is *kite.Issue) time.Time {
+	if is == nil || is.Snooze == nil || is.Snooze.Until == nil {
+		return time.Time{}
+	}
+	return *is.Snooze.Until
 }
 
 func containsKey(es []indexEntry, e indexEntry) bool {

@@ -242,6 +242,7 @@ func cloneIssue(is *kite.Issue) *kite.Issue {
 		c.Snooze = &z
 	}
 	c.Pinned = slices.Clone(is.Pinned)
+	c.Muted = slices.Clone(is.Muted)
 	c.Labels = maps.Clone(is.Labels)
 	return &c
 }

@@ -76,6 +76,11 @@ type Store struct {
 	full atomic.Pointer[fullState]
 	// fullLogged is when (Unix seconds) the full volume was last logged.
 	fullLogged atomic.Int64
+	// queries caches the parsed queries of silences (silences.go).
+	queries silenceQueries
+	// edges is signalled after a commit that changed when a snooze or a
+	// silence starts or ends (Edges).
+	edges chan struct{}
 
 	// mu guards closed and makes Close wait for writers being enqueued.
 	mu       sync.RWMutex
@@ -142,6 +147,7 @@ func Open(o Options) (*Store, error) {
 		maxBatch: o.MaxBatch,
 		onCommit: o.OnCommit,
 		dir:      o.Dir,
+		edges:    make(chan struct{}, 1),
 	}
 	if err := s.migrate(); err != nil {
 		_ = db.Close()
@@ -221,6 +227,10 @@ func (s *Store) Ping(ctx context.Context) error {
 		return nil
 	})
 }
+
+// Edges delivers a signal after each commit that changed when a snooze
+// ends or a silence starts or ends (coalesced: one pending at most).
+func (s *Store) Edges() <-chan struct{} { return s.edges }
 
 // ID is the store's identity, made with its file.
 func (s *Store) ID() (string, error) {

@@ -74,6 +74,7 @@ func (s *Store) commit(batch []*writeOp) {
 	var t *txn
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		t = newTxn(tx, s.now())
+		t.queries = &s.queries
 		for i, op := range batch {
 			t.dirty = false
 			if err := op.fn(t); err != nil {
@@ -90,6 +91,12 @@ func (s *Store) commit(batch []*writeOp) {
 	})
 	if err == nil {
 		s.wrote()
+		if t.edges || t.silenceWritten {
+			select {
+			case s.edges <- struct{}{}:
+			default:
+			}
+		}
 		s.metrics.observeCommit(time.Since(start), len(batch))
 		s.applyCounts(t.counts)
 		if t.revSet && s.onCommit != nil {
@@ -133,6 +140,14 @@ type txn struct {
 	revSet bool
 	counts map[string]int64 // countKey -> delta, applied to gauges after commit
 	dirty  bool
+	// silences are the active silences, read at the first issue write;
+	// queries is the store's cache of their parsed queries.
+	silences       activeSilences
+	queries        *silenceQueries
+	silenceWritten bool
+	// edges is set when the transaction changed when a snooze or a
+	// silence starts or ends, which the service's waker waits for.
+	edges bool
 }
 
 // appendFill is the split threshold of buckets whose keys mostly arrive in
