@@ -220,3 +220,26 @@ func (s *AuthorizedService) Subscribe(ctx context.Context, r ChangeRequest) (*Ch
 	}
 	return s.feed.Subscribe(ctx, r)
 }
+
+// Namespaces lists the namespaces with issues the caller may list: all of
+// them for a reader at cluster scope, else each one it may list.
+func (s *AuthorizedService) Namespaces(ctx context.Context) ([]NamespaceCount, error) {
+	all, err := s.svc.Namespaces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if ok, err := s.allowed(ctx, VerbList, ""); err != nil || ok {
+		return all, err
+	}
+	out := all[:0]
+	for _, n := range all {
+		ok, err := s.allowed(ctx, VerbList, n.Namespace)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}

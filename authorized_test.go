@@ -176,3 +176,27 @@ func TestAuthorizedSilences(t *testing.T) {
 	_, err = az.Silences(as("viewer"), kite.SilenceFilter{})
 	assert.Equal(t, kite.EINVALID, kite.ErrorCode(err))
 }
+
+// TestAuthorizedNamespaces: the all-namespaces list holds what the caller
+// may list, every namespace for a cluster-wide reader.
+func TestAuthorizedNamespaces(t *testing.T) {
+	svc := servicetest.Open(t)
+	for _, ns := range []string{"team-a", "team-b", "team-c"} {
+		_, err := svc.Report(context.Background(), kite.Report{Namespace: ns, Title: "t", Description: "d",
+			Severity: kite.SeverityMajor, IssueType: kite.IssueTypeBuild, Scope: kite.Scope{ResourceType: "component", ResourceName: "c"}})
+		require.NoError(t, err)
+	}
+	az := kite.Authorized(svc, grants{"some": {"list team-a", "list team-c"}, "all": {"list *"}})
+	names := func(user string) []string {
+		list, err := az.Namespaces(as(user))
+		require.NoError(t, err)
+		var out []string
+		for _, n := range list {
+			out = append(out, n.Namespace)
+		}
+		return out
+	}
+	assert.Equal(t, []string{"team-a", "team-c"}, names("some"))
+	assert.Equal(t, []string{"team-a", "team-b", "team-c"}, names("all"))
+	assert.Empty(t, names("nobody"))
+}

@@ -30,4 +30,5 @@ type Service interface {
 	Tracker
 	Triage
 	Searcher
+	NamespaceLister
 }

@@ -332,3 +332,12 @@ func (c *Client) Search(ctx context.Context, r kite.SearchRequest) (*kite.Search
 }
 
 func issuePath(id string) string { return "/api/v1/issues/" + url.PathEscape(id) }
+
+// Namespaces lists the namespaces with issues the caller may list.
+func (c *Client) Namespaces(ctx context.Context) ([]kite.NamespaceCount, error) {
+	var out dataBody[kite.NamespaceCount]
+	if err := c.do(ctx, http.MethodGet, "/api/v1/namespaces", nil, "", nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Data, nil
+}

@@ -46,6 +46,7 @@ func (s *server) routes() []route {
 		{http.MethodPut, "/api/v1/issues/{id}/comments/{commentId}", s.handle(s.editComment), false},
 		{http.MethodDelete, "/api/v1/issues/{id}/comments/{commentId}", s.handle(s.deleteComment), false},
 
+		{http.MethodGet, "/api/v1/namespaces", s.handle(s.namespaces), false},
 		{http.MethodGet, "/api/v1/silences", s.handle(s.listSilences), false},
 		{http.MethodPost, "/api/v1/silences", s.handle(s.createSilence), false},
 		{http.MethodPost, "/api/v1/silences/preview", s.bounded(always, s.handle(s.previewSilence)), false},

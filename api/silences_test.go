@@ -70,3 +70,16 @@ func TestSilenceRoutes(t *testing.T) {
 	requireError(t, ts.do(t, http.MethodGet, "/api/v1/silences/01a22a3e-2f7e-7d6c-9e5d-03c3f65bad6f", nil), http.StatusNotFound, "Silence not found")
 	requireClientError(t, ts.do(t, http.MethodGet, "/api/v1/silences/nope", nil))
 }
+
+func TestNamespacesRoute(t *testing.T) {
+	ts := newTestServer(t)
+	ts.createIssue(t, "team-a", "a")
+	ts.createIssue(t, "team-a", "b")
+	ts.createIssue(t, "team-b", "c")
+	res := ts.do(t, http.MethodGet, "/api/v1/namespaces", nil)
+	require.Equal(t, http.StatusOK, res.Code, "%s", res.Raw)
+	assert.Equal(t, []any{
+		map[string]any{"namespace": "team-a", "issues": 2.0, "active": 2.0},
+		map[string]any{"namespace": "team-b", "issues": 1.0, "active": 1.0},
+	}, res.JSON(t)["data"])
+}

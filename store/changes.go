@@ -253,3 +253,30 @@ func (s *Store) Counts(ctx context.Context, namespaces []string) ([]TupleCount, 
 	})
 	return out, err
 }
+
+// Namespaces implements kite.NamespaceLister from the counters, in name
+// order.
+func (s *Store) Namespaces(ctx context.Context) ([]kite.NamespaceCount, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := []kite.NamespaceCount{}
+	err := s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCounts).ForEach(func(k, v []byte) error {
+			ns, tp, ok := splitCountKey(k)
+			if !ok || be64(v) == 0 {
+				return nil
+			}
+			if len(out) == 0 || out[len(out)-1].Namespace != ns {
+				out = append(out, kite.NamespaceCount{Namespace: ns})
+			}
+			n := int(be64(v)) //nolint:gosec // a count of issues
+			out[len(out)-1].Issues += n
+			if st, _, _ := tp.labels(); st == kite.StateActive {
+				out[len(out)-1].Active += n
+			}
+			return nil
+		})
+	})
+	return out, err
+}

@@ -41,7 +41,7 @@ rejected, or RBAC denies it).`,
 	cmd.AddCommand(c.listCmd(), c.searchCmd(), c.getCmd(), c.createCmd(), c.updateCmd(),
 		c.resolveCmd(), c.reopenCmd(), c.deleteCmd(), c.relateCmd(), c.unrelateCmd(), c.timelineCmd(),
 		c.ackCmd(true), c.ackCmd(false), c.assignCmd(), c.unassignCmd(), c.commentCmd(), c.commentsCmd(),
-		c.snoozeCmd(), c.unsnoozeCmd())
+		c.snoozeCmd(), c.unsnoozeCmd(), c.logsCmd())
 	return cmd
 }
 
@@ -66,7 +66,7 @@ func (c *issueCmds) session(cmd *cobra.Command) (*session, error) {
 
 func (c *issueCmds) listCmd() *cobra.Command {
 	var f kite.IssueFilter
-	var all, watch bool
+	var all, watch, allNS bool
 	var severity, state, issueType string
 	cmd := &cobra.Command{
 		Use:   "list",
@@ -82,6 +82,26 @@ func (c *issueCmds) listCmd() *cobra.Command {
 			f.Namespace, f.Severity, f.State, f.IssueType = s.ns, kite.Severity(severity), kite.State(strings.ToUpper(state)), kite.IssueType(issueType)
 			if err := f.Validate(); err != nil {
 				return usageErrorf("%s", kite.ErrorDetails(err))
+			}
+			if allNS {
+				// Every namespace at once goes through the search: the
+				// same filters, newest detection first.
+				namespaces, err := c.allNamespaces(cmd, s)
+				if err != nil {
+					return err
+				}
+				query := strings.TrimSpace(filterQuery(f) + " sort:-detected")
+				out, err := c.searchPages(cmd, s, kite.SearchRequest{Query: query, Namespaces: namespaces, Limit: f.Limit}, all)
+				if err != nil {
+					return err
+				}
+				if err := s.print.issues(out); err != nil {
+					return err
+				}
+				if watch {
+					return c.follow(cmd, s, namespaces, filterQuery(f))
+				}
+				return nil
 			}
 			var out []*kite.Issue
 			for {
@@ -120,6 +140,7 @@ func (c *issueCmds) listCmd() *cobra.Command {
 	fl.IntVar(&f.Offset, "offset", 0, "issues to skip")
 	fl.BoolVar(&all, "all", false, "fetch every page")
 	fl.BoolVarP(&watch, "watch", "w", false, "after the list, print changes as they happen")
+	fl.BoolVarP(&allNS, "all-namespaces", "A", false, "every namespace you may read (through the search index)")
 	return cmd
 }
 
@@ -146,7 +167,7 @@ func filterQuery(f kite.IssueFilter) string {
 
 func (c *issueCmds) searchCmd() *cobra.Command {
 	var limit int
-	var all, watch bool
+	var all, watch, allNS bool
 	cmd := &cobra.Command{
 		Use:   "search QUERY...",
 		Short: "Search issues with the query language (docs/search.md)",
@@ -166,26 +187,17 @@ func (c *issueCmds) searchCmd() *cobra.Command {
 			// -n, or the session's namespace when the query names none;
 			// the --watch that follows sees the same namespaces.
 			req := kite.SearchRequest{Query: query, Limit: limit, Namespaces: parsed.Namespaces()}
-			if len(req.Namespaces) == 0 || c.namespace != "" {
-				req.Namespaces = []string{s.ns}
-			}
-			var out []*kite.Issue
-			for {
-				res, err := s.client.Search(cmd.Context(), req)
-				if err != nil {
+			switch {
+			case allNS:
+				if req.Namespaces, err = c.allNamespaces(cmd, s); err != nil {
 					return err
 				}
-				for _, h := range res.Hits {
-					out = append(out, h.Issue)
-				}
-				if res.NextCursor == "" {
-					break
-				}
-				if !all {
-					notePartial(cmd.ErrOrStderr(), c.output, len(out), res.Total)
-					break
-				}
-				req.Cursor = res.NextCursor
+			case len(req.Namespaces) == 0 || c.namespace != "":
+				req.Namespaces = []string{s.ns}
+			}
+			out, err := c.searchPages(cmd, s, req, all)
+			if err != nil {
+				return err
 			}
 			if err := s.print.issues(out); err != nil {
 				return err
@@ -199,7 +211,50 @@ func (c *issueCmds) searchCmd() *cobra.Command {
 	cmd.Flags().IntVar(&limit, "limit", kite.DefaultLimit, "hits per page")
 	cmd.Flags().BoolVar(&all, "all", false, "fetch every page")
 	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "after the results, print changes that match as they happen")
+	cmd.Flags().BoolVarP(&allNS, "all-namespaces", "A", false, "every namespace you may read")
 	return cmd
+}
+
+// searchPages runs a search, following its cursor to the end with all,
+// else noting that more pages exist.
+func (c *issueCmds) searchPages(cmd *cobra.Command, s *session, req kite.SearchRequest, all bool) ([]*kite.Issue, error) {
+	var out []*kite.Issue
+	for {
+		res, err := s.client.Search(cmd.Context(), req)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range res.Hits {
+			out = append(out, h.Issue)
+		}
+		if res.NextCursor == "" {
+			return out, nil
+		}
+		if !all {
+			notePartial(cmd.ErrOrStderr(), c.output, len(out), res.Total)
+			return out, nil
+		}
+		req.Cursor = res.NextCursor
+	}
+}
+
+// allNamespaces are the namespaces with issues the caller may read (-A).
+func (c *issueCmds) allNamespaces(cmd *cobra.Command, s *session) ([]string, error) {
+	if c.namespace != "" {
+		return nil, usageErrorf("-A and -n go alone")
+	}
+	list, err := s.client.Namespaces(cmd.Context())
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, kite.Errorf(kite.ENOTFOUND, "no namespace you may read holds issues")
+	}
+	names := make([]string, len(list))
+	for i, n := range list {
+		names[i] = n.Namespace
+	}
+	return names, nil
 }
 
 // follow prints the changes in namespaces matching query until interrupted, resuming

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -85,4 +88,53 @@ func TestTriageCommands(t *testing.T) {
 	for _, want := range []string{"acknowledged  carol", "assigned      carol", "commented     dave"} {
 		assert.Contains(t, strings.Join(strings.Fields(tl), " "), strings.Join(strings.Fields(want), " "))
 	}
+}
+
+// webhookFailure reports a pipeline failure through the server's webhook,
+// as the bridge operator and Kite's watcher do.
+func (c *cli) webhookFailure(ns, pipeline, runID, logsURL string) *kite.Issue {
+	c.t.Helper()
+	body, _ := json.Marshal(map[string]string{"pipelineName": pipeline, "namespace": ns, "failureReason": "OOMKilled", "runId": runID, "logsUrl": logsURL})
+	resp, err := http.Post(c.env["KITE_SERVER"]+"/api/v1/webhooks/pipeline-failure", "application/json", bytes.NewReader(body))
+	require.NoError(c.t, err)
+	defer func() { _ = resp.Body.Close() }()
+	var out struct {
+		Issue kite.Issue `json:"issue"`
+	}
+	require.NoError(c.t, json.NewDecoder(resp.Body).Decode(&out))
+	return &out.Issue
+}
+
+func TestLogsCommand(t *testing.T) {
+	c := newCLI(t)
+	named := c.webhookFailure("team-a", "frontend-on-push", "frontend-on-push-x7k2p", "https://console.example/logs/frontend-on-push-x7k2p")
+	byUID := c.webhookFailure("team-a", "backend-on-push", "0f4c6a5e-3b1d-4c2e-9a7f-1d2e3f4a5b6c", "")
+	bare := c.create("team-a", "No links", "component/docs")
+
+	assert.Equal(t, "https://console.example/logs/frontend-on-push-x7k2p\n", c.ok("issues", "logs", named.ID))
+	assert.Contains(t, c.ok("issues", "logs", byUID.ID), "/logs/pipelineruns/0f4c6a5e", "the original's link, made from the runId")
+	code, _, errs := c.run("issues", "logs", bare.ID)
+	assert.Equal(t, exitNotFound, code)
+	assert.Contains(t, errs, "no log link")
+
+	// --tkn runs tkn for a run the watcher named.
+	bin := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "tkn"), []byte("#!/bin/sh\necho tkn \"$@\"\n"), 0o755)) //nolint:gosec // a test stand-in for tkn
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	assert.Equal(t, "tkn pipelinerun logs frontend-on-push-x7k2p -n team-a\n", c.ok("issues", "logs", named.ID, "--tkn"))
+	code, _, errs = c.run("issues", "logs", byUID.ID, "--tkn")
+	assert.Equal(t, exitError, code)
+	assert.Contains(t, errs, "names its run by UID")
+}
+
+func TestAllNamespaces(t *testing.T) {
+	c := newCLI(t)
+	a := c.create("team-a", "Registry unreachable", "component/frontend")
+	b := c.create("team-b", "Unit tests fail", "component/backend")
+	assert.ElementsMatch(t, []string{a.ID, b.ID}, strings.Fields(c.ok("issues", "list", "-A", "-o", "name")))
+	assert.Equal(t, b.ID+"\n", c.ok("issues", "search", "-A", "unit", "-o", "name"))
+	assert.Contains(t, c.ok("issues", "list", "-A"), "team-b", "the NAMESPACE column says where")
+	code, _, errs := c.run("issues", "list", "-A", "-n", "team-a")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errs, "-A and -n go alone")
 }
