@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -30,18 +31,26 @@ func (s *server) issueAction(r *http.Request) (id, who string, err error) {
 	return id, who, s.namespaceParam(r, id)
 }
 
+// issueChange runs one triage change of the issue in the path, as the
+// caller, and answers the issue as it is after it.
+func (s *server) issueChange(w http.ResponseWriter, r *http.Request, change func(ctx context.Context, id, who string) (*kite.Issue, error)) error {
+	id, who, err := s.issueAction(r)
+	if err != nil {
+		return err
+	}
+	is, err := change(r.Context(), id, who)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, wireIssue(is))
+	return nil
+}
+
 func (s *server) acknowledge(on bool) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		id, who, err := s.issueAction(r)
-		if err != nil {
-			return err
-		}
-		is, err := s.svc.Acknowledge(r.Context(), id, on, who)
-		if err != nil {
-			return err
-		}
-		s.writeJSON(w, r, http.StatusOK, wireIssue(is))
-		return nil
+		return s.issueChange(w, r, func(ctx context.Context, id, who string) (*kite.Issue, error) {
+			return s.svc.Acknowledge(ctx, id, on, who)
+		})
 	}
 }
 
@@ -61,16 +70,9 @@ func (s *server) unassign(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) setAssignee(w http.ResponseWriter, r *http.Request, assignee string) error {
-	id, who, err := s.issueAction(r)
-	if err != nil {
-		return err
-	}
-	is, err := s.svc.Assign(r.Context(), id, assignee, who)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, wireIssue(is))
-	return nil
+	return s.issueChange(w, r, func(ctx context.Context, id, who string) (*kite.Issue, error) {
+		return s.svc.Assign(ctx, id, assignee, who)
+	})
 }
 
 func (s *server) comments(w http.ResponseWriter, r *http.Request) error {
@@ -153,27 +155,11 @@ func (s *server) snooze(w http.ResponseWriter, r *http.Request) error {
 		}
 		req.Until = &until
 	}
-	id, who, err := s.issueAction(r)
-	if err != nil {
-		return err
-	}
-	is, err := s.svc.Snooze(r.Context(), id, req, who)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, wireIssue(is))
-	return nil
+	return s.issueChange(w, r, func(ctx context.Context, id, who string) (*kite.Issue, error) {
+		return s.svc.Snooze(ctx, id, req, who)
+	})
 }
 
 func (s *server) unsnooze(w http.ResponseWriter, r *http.Request) error {
-	id, who, err := s.issueAction(r)
-	if err != nil {
-		return err
-	}
-	is, err := s.svc.Unsnooze(r.Context(), id, who)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusOK, wireIssue(is))
-	return nil
+	return s.issueChange(w, r, s.svc.Unsnooze)
 }
