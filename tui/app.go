@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/konflux-ci/kite"
 )
@@ -22,8 +22,8 @@ type Options struct {
 	User string
 	// Now is the clock for ages; tests fix it.
 	Now func() time.Time
-	// Copy puts text on the clipboard (the terminal's, through OSC 52, in
-	// kite tui).
+	// Copy puts text on a clipboard; nil uses the terminal's, through
+	// OSC 52 (kite tui). Tests capture it.
 	Copy func(string) error
 }
 
@@ -89,7 +89,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		m.layout()
 		return m, nil
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		return m, m.key(msg)
 	}
 	return m, m.result(msg)
@@ -97,19 +97,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // key sends a key to the focused screen: a pending confirmation, the help
 // overlay, a prompt, the detail pane, else the list.
-func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
-	// Keys typed faster than the terminal is read (a quick typist, a slow
-	// link) arrive as one message of several runes: outside a prompt each
-	// is a command of its own, so "/abc" opens the query bar and types abc
-	// into it rather than matching no binding at all.
-	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && m.prompt == nil {
-		cmds := make([]tea.Cmd, 0, len(msg.Runes))
-		for _, r := range msg.Runes {
-			cmds = append(cmds, m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
-		}
-		return tea.Batch(cmds...)
-	}
-	if msg.Type != tea.KeyRunes || m.prompt == nil {
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	if msg.Text == "" || m.prompt == nil {
 		m.setStatus("", false)
 	}
 	switch {
@@ -132,7 +121,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	return m.listKey(msg)
 }
 
-func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
+func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
 	switch {
 	case key.Matches(msg, k.Quit):
@@ -186,7 +175,7 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-func (m *Model) detailKey(msg tea.KeyMsg) tea.Cmd {
+func (m *Model) detailKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, m.detailKeys.Back):
 		m.detail = nil
@@ -204,7 +193,7 @@ func (m *Model) detailKey(msg tea.KeyMsg) tea.Cmd {
 	return cmd
 }
 
-func (m *Model) promptKey(msg tea.KeyMsg) tea.Cmd {
+func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
 	p := m.prompt
 	switch {
 	case key.Matches(msg, m.promptKeys.Cancel):
@@ -297,14 +286,16 @@ func (m *Model) copyID() tea.Cmd {
 	} else if cur := m.list.current(); cur != nil {
 		id = cur.ID
 	}
-	if id == "" || m.opts.Copy == nil {
-		return nil
-	}
-	if err := m.opts.Copy(id); err != nil {
-		m.setStatus("copy: "+err.Error(), true)
+	if id == "" {
 		return nil
 	}
 	m.setStatus("copied "+id, false)
+	if m.opts.Copy == nil {
+		return tea.SetClipboard(id) // the terminal's clipboard, through OSC 52
+	}
+	if err := m.opts.Copy(id); err != nil {
+		m.setStatus("copy: "+err.Error(), true)
+	}
 	return nil
 }
 
@@ -446,8 +437,15 @@ func (m *Model) layout() {
 	m.list.scroll()
 }
 
-// View renders the screen.
-func (m *Model) View() string {
+// View renders the screen, on the alternate screen.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.Screen())
+	v.AltScreen = true
+	return v
+}
+
+// Screen is the screen's text.
+func (m *Model) Screen() string {
 	m.layout()
 	if m.help {
 		return m.helpView()
@@ -519,7 +517,7 @@ func (m *Model) helpView() string {
 // Run runs the console on the terminal until the user quits.
 func Run(ctx context.Context, b Backend, o Options, popts ...tea.ProgramOption) error {
 	m := New(ctx, b, o)
-	_, err := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}, popts...)...).Run()
+	_, err := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx)}, popts...)...).Run()
 	m.stop()
 	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("kite tui: %w", err)

@@ -1,18 +1,19 @@
 package tui_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/exp/teatest"
-	"github.com/muesli/termenv"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -22,9 +23,8 @@ import (
 	"github.com/konflux-ci/kite/tui"
 )
 
-// Golden files are rendered without colour, at a fixed size and time.
+// Golden files are rendered without styles, at a fixed size and time.
 func TestMain(m *testing.M) {
-	lipgloss.SetColorProfile(termenv.Ascii)
 	code := m.Run()
 	benchCleanup()
 	os.Exit(code)
@@ -63,14 +63,34 @@ func seeded(t *testing.T) *service.Service {
 	return s
 }
 
-// console is a running program and everything it has drawn. The renderer
-// sends only what changed, so conditions look at all the output since the
-// last keys were sent, not at one frame.
+// console is a running program and every frame it has rendered. Bubble
+// Tea v2 writes only the cells that changed, so the tests read frames from
+// the model's own View (through recorder), not the terminal output.
 type console struct {
 	*teatest.TestModel
-	mu   sync.Mutex
-	out  bytes.Buffer
-	mark int
+	rec *recorder
+}
+
+// recorder wraps the model and keeps each frame it renders, without
+// styles.
+type recorder struct {
+	*tui.Model
+	mu     sync.Mutex
+	frames []string
+	mark   int
+}
+
+func (r *recorder) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	_, cmd := r.Model.Update(msg)
+	return r, cmd
+}
+
+func (r *recorder) View() tea.View {
+	v := r.Model.View()
+	r.mu.Lock()
+	r.frames = append(r.frames, ansi.Strip(v.Content))
+	r.mu.Unlock()
+	return v
 }
 
 // start runs the console on seeded's team-a and returns once it can take
@@ -80,68 +100,66 @@ type console struct {
 // feed is live would be missed.
 func start(t *testing.T, s *service.Service, o tui.Options) *console {
 	t.Helper()
+	return startSized(t, s, o, 80, 24)
+}
+
+func startSized(t *testing.T, s *service.Service, o tui.Options, w, h int) *console {
+	t.Helper()
 	if o.Namespace == "" {
 		o.Namespace = "team-a"
 	}
 	o.Now = func() time.Time { return now }
-	c := &console{TestModel: teatest.NewTestModel(t, tui.New(ctx, s, o), teatest.WithInitialTermSize(80, 24))}
+	rec := &recorder{Model: tui.New(ctx, s, o)}
+	c := &console{rec: rec, TestModel: teatest.NewTestModel(t, rec, teatest.WithInitialTermSize(w, h),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))}
 	t.Cleanup(func() { _ = c.Quit() })
-	go c.collect()
 	waitFor(t, c, firstRow)
 	waitFor(t, c, "● live")
 	return c
 }
 
-// collect keeps everything the program draws, until its output ends.
-func (c *console) collect() {
-	buf := make([]byte, 4096)
-	for {
-		n, err := c.Output().Read(buf)
-		c.mu.Lock()
-		c.out.Write(buf[:n])
-		c.mu.Unlock()
-		if err != nil && err != io.EOF {
-			return
-		}
-		if n == 0 {
-			time.Sleep(5 * time.Millisecond)
-		}
-	}
-}
-
-// waitFor waits until what was drawn since the last keys contains what.
+// waitFor waits until a frame rendered since the last keys contains what.
 func waitFor(t *testing.T, c *console, what string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		c.mu.Lock()
-		ok := bytes.Contains(c.out.Bytes()[c.mark:], []byte(what))
-		c.mu.Unlock()
+		c.rec.mu.Lock()
+		ok := slices.ContainsFunc(c.rec.frames[c.rec.mark:], func(f string) bool { return strings.Contains(f, what) })
+		c.rec.mu.Unlock()
 		if ok {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t.Fatalf("%q not drawn within 10s; drawn since the last keys:\n%s", what, c.out.Bytes()[c.mark:])
+	c.rec.mu.Lock()
+	defer c.rec.mu.Unlock()
+	last := ""
+	if n := len(c.rec.frames); n > 0 {
+		last = c.rec.frames[n-1]
+	}
+	t.Fatalf("%q not drawn within 10s; the last frame:\n%s", what, last)
+}
+
+// press is one key as the terminal reports it.
+func press(k string) tea.KeyPressMsg {
+	switch k {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case " ":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	}
+	r := []rune(k)[0]
+	return tea.KeyPressMsg{Code: r, Text: k}
 }
 
 func keys(c *console, ks ...string) {
-	c.mu.Lock()
-	c.mark = c.out.Len()
-	c.mu.Unlock()
+	c.rec.mu.Lock()
+	c.rec.mark = len(c.rec.frames)
+	c.rec.mu.Unlock()
 	for _, k := range ks {
-		switch k {
-		case "enter":
-			c.Send(tea.KeyMsg{Type: tea.KeyEnter})
-		case "esc":
-			c.Send(tea.KeyMsg{Type: tea.KeyEsc})
-		case " ":
-			c.Send(tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}})
-		default:
-			c.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
-		}
+		c.Send(press(k))
 	}
 }
 
@@ -154,20 +172,23 @@ func typeText(c *console, s string) {
 func final(t *testing.T, c *console) *tui.Model {
 	t.Helper()
 	require.NoError(t, c.Quit())
-	return c.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*tui.Model)
+	return c.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*recorder).Model
 }
+
+// screen is the model's screen without styles.
+func screen(m *tui.Model) string { return ansi.Strip(m.Screen()) }
 
 func TestListScreenGolden(t *testing.T) {
 	s := seeded(t)
 	tm := start(t, s, tui.Options{})
-	teatest.RequireEqualOutput(t, []byte(final(t, tm).View()))
+	teatest.RequireEqualOutput(t, []byte(screen(final(t, tm))))
 }
 
 func TestHelpOverlayGolden(t *testing.T) {
 	tm := start(t, seeded(t), tui.Options{})
 	keys(tm, "?")
 	waitFor(t, tm, "any key closes this")
-	teatest.RequireEqualOutput(t, []byte(final(t, tm).View()))
+	teatest.RequireEqualOutput(t, []byte(screen(final(t, tm))))
 }
 
 func TestQueryBarShowsTheServersError(t *testing.T) {
@@ -182,19 +203,34 @@ func TestQueryBarShowsTheServersError(t *testing.T) {
 	keys(tm, "enter")
 	waitFor(t, tm, "2 issue(s)")
 	m := final(t, tm)
-	assert.Contains(t, m.View(), "2 issue(s)")
-	assert.NotContains(t, m.View(), "backend unit tests")
+	assert.Contains(t, screen(m), "2 issue(s)")
+	assert.NotContains(t, screen(m), "backend unit tests")
 }
 
-// TestKeysArrivingTogether: a key binding followed at once by text (one
-// read of the terminal) still opens the prompt and types the rest into it.
+// TestKeysArrivingTogether: keys that reach the program in one read of the
+// terminal (fast typing, a slow link: "/" and the query at once) are each
+// a key. Bubble Tea v1 delivered them as one multi-character key that
+// matched no binding, so the query bar never opened.
 func TestKeysArrivingTogether(t *testing.T) {
-	tm := start(t, seeded(t), tui.Options{})
-	keys(tm, "/severity:>=major")
-	waitFor(t, tm, "/severity:>=major")
-	keys(tm, "enter")
-	waitFor(t, tm, "2 issue(s)")
-	assert.Contains(t, final(t, tm).View(), "2 issue(s)")
+	s := seeded(t)
+	in, typed := io.Pipe()
+	rec := &recorder{Model: tui.New(ctx, s, tui.Options{Namespace: "team-a", Now: func() time.Time { return now }})}
+	p := tea.NewProgram(rec, tea.WithInput(in), tea.WithOutput(io.Discard), tea.WithWindowSize(80, 24),
+		tea.WithoutSignals(), tea.WithColorProfile(colorprofile.Ascii))
+	done := make(chan error, 1)
+	go func() { _, err := p.Run(); done <- err }()
+	t.Cleanup(func() {
+		p.Quit()
+		if err := <-done; err != nil {
+			t.Errorf("the console ended with %v", err)
+		}
+		_ = typed.Close()
+	})
+	c := &console{rec: rec}
+	waitFor(t, c, firstRow)
+	_, err := typed.Write([]byte("/severity:>=major\r"))
+	require.NoError(t, err)
+	waitFor(t, c, "2 issue(s) · severity:>=major")
 }
 
 func TestDetailPane(t *testing.T) {
@@ -202,8 +238,8 @@ func TestDetailPane(t *testing.T) {
 	keys(tm, "j", "enter")
 	waitFor(t, tm, "Timeline")
 	m := final(t, tm)
-	assert.Contains(t, m.View(), "backend unit tests: the pipeline run failed with reason OOMKilled")
-	assert.Contains(t, m.View(), "opened")
+	assert.Contains(t, screen(m), "backend unit tests: the pipeline run failed with reason OOMKilled")
+	assert.Contains(t, screen(m), "opened")
 }
 
 func TestBulkResolveAndDelete(t *testing.T) {
@@ -243,7 +279,7 @@ func TestLiveChangesKeepTheCursor(t *testing.T) {
 	waitFor(t, tm, "brand new failure")
 	waitFor(t, tm, "2 0s        docs link check")
 	m := final(t, tm)
-	view := m.View()
+	view := screen(m)
 	assert.Contains(t, view, "5 issue(s)")
 	assert.NotContains(t, view, "still not ours")
 	cur := m.Current()
@@ -264,5 +300,49 @@ func TestNamespaceSwitchAndPalette(t *testing.T) {
 	keys(tm, "enter")
 	waitFor(t, tm, "unknown command")
 	m := final(t, tm)
-	assert.Contains(t, m.View(), "kite · team-b · 1 issue(s)")
+	assert.Contains(t, screen(m), "kite · team-b · 1 issue(s)")
+}
+
+// syncBuffer is an output the program writes while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestNoColourQueryToWaitFor: the console never asks the terminal for its
+// colours (OSC 10/11), a question it then waits for: under Bubble Tea v1
+// every start stalled 5 s on a terminal that does not answer.
+func TestNoColourQueryToWaitFor(t *testing.T) {
+	s := seeded(t)
+	in, typed := io.Pipe() // a terminal that never answers
+	out := &syncBuffer{}
+	rec := &recorder{Model: tui.New(ctx, s, tui.Options{Namespace: "team-a", Now: func() time.Time { return now }})}
+	p := tea.NewProgram(rec, tea.WithInput(in), tea.WithOutput(out), tea.WithWindowSize(80, 24), tea.WithoutSignals())
+	done := make(chan error, 1)
+	go func() { _, err := p.Run(); done <- err }()
+	t.Cleanup(func() {
+		p.Quit()
+		if err := <-done; err != nil {
+			t.Errorf("the console ended with %v", err)
+		}
+		_ = typed.Close()
+	})
+	waitFor(t, &console{rec: rec}, firstRow)
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "release of shop") }, 10*time.Second, 10*time.Millisecond,
+		"the first page reaches the terminal")
+	for _, q := range []string{"\x1b]10;?", "\x1b]11;?"} {
+		assert.NotContains(t, out.String(), q)
+	}
 }

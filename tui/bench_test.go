@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/konflux-ci/kite"
 	"github.com/konflux-ci/kite/api"
@@ -25,7 +25,7 @@ func BenchmarkKeystroke(b *testing.B) {
 	m := tui.New(ctx, s.client, tui.Options{Namespace: "bench-0", Now: func() time.Time { return now }})
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	loadAll(b, m, 10) // ten pages of 100
-	down, up := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("j")}, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("k")}
+	down, up := tea.KeyPressMsg{Code: 'j', Text: "j"}, tea.KeyPressMsg{Code: 'k', Text: "k"}
 	for i := 0; b.Loop(); i++ {
 		k := down
 		if i/500%2 == 1 {

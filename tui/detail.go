@@ -5,8 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/viewport"
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/bubbles/v2/viewport"
+	"charm.land/lipgloss/v2"
 
 	"github.com/konflux-ci/kite"
 )
@@ -22,11 +22,12 @@ type detailPane struct {
 }
 
 func newDetailPane(id string, width, height int) *detailPane {
-	return &detailPane{id: id, view: viewport.New(width, height)}
+	return &detailPane{id: id, view: viewport.New(viewport.WithWidth(width), viewport.WithHeight(height))}
 }
 
 func (d *detailPane) setSize(width, height int) {
-	d.view.Width, d.view.Height = width, height
+	d.view.SetWidth(width)
+	d.view.SetHeight(height)
 }
 
 // fill renders the loaded issue into the viewport.
@@ -76,5 +77,5 @@ func (d *detailPane) fill(now time.Time) {
 		}
 	}
 	// Wrapped to the pane: the viewport cuts what is wider.
-	d.view.SetContent(lipgloss.NewStyle().Width(max(d.view.Width, 20)).Render(b.String()))
+	d.view.SetContent(lipgloss.NewStyle().Width(max(d.view.Width(), 20)).Render(b.String()))
 }

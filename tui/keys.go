@@ -1,6 +1,6 @@
 package tui
 
-import "github.com/charmbracelet/bubbles/key"
+import "charm.land/bubbles/v2/key"
 
 // listKeys act on the issue list; they are also the help overlay's first
 // section.
@@ -21,7 +21,7 @@ func newListKeys() listKeys {
 		PageDown:  key.NewBinding(key.WithKeys("pgdown", "ctrl+d"), key.WithHelp("pgdn", "page down")),
 		Open:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open details")),
 		Search:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "query")),
-		Select:    key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "select")),
+		Select:    key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "select")),
 		Resolve:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "resolve (selection or current)")),
 		Reopen:    key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "reopen")),
 		Delete:    key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete (asks first)")),

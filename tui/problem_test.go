@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/konflux-ci/kite"
 	"github.com/konflux-ci/kite/tui"
@@ -23,10 +23,8 @@ func (denyAll) Authorize(context.Context, *kite.Principal, kite.Access) (bool, e
 func TestRefusalIsOneClearLine(t *testing.T) {
 	s := seeded(t)
 	as := kite.WithPrincipal(ctx, &kite.Principal{Name: "alice"})
-	tm := teatest.NewTestModel(t, tui.New(as, kite.Authorized(s, denyAll{}), tui.Options{Namespace: "team-a", Now: func() time.Time { return now }}),
-		teatest.WithInitialTermSize(120, 24))
+	rec := &recorder{Model: tui.New(as, kite.Authorized(s, denyAll{}), tui.Options{Namespace: "team-a", Now: func() time.Time { return now }})}
+	tm := teatest.NewTestModel(t, rec, teatest.WithInitialTermSize(120, 24))
 	t.Cleanup(func() { _ = tm.Quit() })
-	c := &console{TestModel: tm}
-	go c.collect()
-	waitFor(t, c, `not allowed: alice may not list issues in namespace "team-a"`)
+	waitFor(t, &console{TestModel: tm, rec: rec}, `not allowed: alice may not list issues in namespace "team-a"`)
 }

@@ -1,7 +1,7 @@
 package tui
 
 import (
-	"github.com/charmbracelet/bubbles/textinput"
+	"charm.land/bubbles/v2/textinput"
 )
 
 // promptKind says what a prompt's answer is for.
@@ -28,7 +28,7 @@ func newPrompt(kind promptKind, value string, width int) *prompt {
 	in.Prompt = map[promptKind]string{promptQuery: "/", promptNamespace: "namespace: ", promptCommand: ":"}[kind]
 	in.SetValue(value)
 	in.CursorEnd()
-	in.Width = max(width-len(in.Prompt)-2, 10)
+	in.SetWidth(max(width-len(in.Prompt)-2, 10))
 	in.Focus()
 	return &prompt{kind: kind, input: in}
 }

@@ -1,13 +1,14 @@
 package tui
 
 import (
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/lipgloss/v2"
 
 	"github.com/konflux-ci/kite"
 )
 
-// styles of the console. lipgloss drops colours itself when the terminal
-// has none or NO_COLOR is set.
+// styles of the console. Bubble Tea fits the colours to the terminal's
+// profile when it draws, dropping them where it has none or NO_COLOR is
+// set; the cursor and the selection also show as text (list.go).
 var (
 	styleHeader   = lipgloss.NewStyle().Bold(true)
 	styleDim      = lipgloss.NewStyle().Faint(true)

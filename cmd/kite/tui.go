@@ -2,9 +2,7 @@ package main
 
 import (
 	"log/slog"
-	"os"
 
-	"github.com/muesli/termenv"
 	"github.com/spf13/cobra"
 
 	"github.com/konflux-ci/kite/tui"
@@ -30,9 +28,7 @@ server's event stream. Press ? for the keys.`,
 			if err != nil {
 				return err
 			}
-			out := termenv.NewOutput(os.Stdout)
-			opts := tui.Options{Namespace: ns, Query: query, User: firstOf(user, envValue(env, "USER")),
-				Copy: func(s string) error { out.Copy(s); return nil }}
+			opts := tui.Options{Namespace: ns, Query: query, User: firstOf(user, envValue(env, "USER"))}
 			// Errors go to the status line; nothing may print over the screen.
 			slog.SetDefault(slog.New(slog.DiscardHandler))
 			return tui.Run(cmd.Context(), c, opts)
