@@ -3,6 +3,8 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -58,6 +60,14 @@ func indexEntries(is *kite.Issue, id []byte) []indexEntry {
 func (t *txn) saveIssue(id []byte, old, is *kite.Issue, ev kite.Event) error {
 	if err := t.muteOf(is); err != nil {
 		return err
+	}
+	var before []string
+	if old != nil {
+		before = old.Muted
+	}
+	if !slices.Equal(before, is.Muted) && ev.Kind != kite.EventMuted && ev.Kind != kite.EventUnmuted {
+		// The write changed what mutes the issue: its entry says so.
+		ev.Message = strings.TrimPrefix(ev.Message+"; "+muteEvent(before, is.Muted, ev.Actor).Message, "; ")
 	}
 	rev := t.nextRev()
 	is.Rev = rev

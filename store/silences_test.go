@@ -50,6 +50,9 @@ func TestSilences(t *testing.T) {
 	assert.Equal(t, int64(2), again.Occurrences, "still counted")
 	fresh := report("team-a", "integration", "TaskRunTimeout")
 	assert.Equal(t, []string{sl.ID}, fresh.Muted)
+	tl0, err := s.Timeline(ctx, fresh.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "TaskRunTimeout; muted by silence "+sl.ID, tl0[0].Message, "the write that muted it says so")
 
 	// Edited to a narrower query: what no longer matches is unmuted.
 	sl, err = s.UpdateSilence(ctx, sl.ID, kite.SilenceRequest{

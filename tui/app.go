@@ -43,7 +43,7 @@ type Model struct {
 	list    issueList
 	detail  *detailPane
 	prompt  *prompt
-	confirm []string // ids a delete waits to be confirmed for
+	confirm *pending // a write waiting for y
 	help    bool
 
 	status    string
@@ -103,12 +103,13 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case m.confirm != nil:
-		ids := m.confirm
+		p := m.confirm
 		m.confirm = nil
 		if msg.String() == "y" {
-			return m.act("delete", ids)
+			m.setStatus(fmt.Sprintf("%s %d issue(s)…", p.verb, len(p.ids)), false)
+			return m.act(p.verb, p.ids, p.arg)
 		}
-		m.setStatus("delete cancelled", false)
+		m.setStatus(p.verb+" cancelled", false)
 		return nil
 	case m.help:
 		m.help = false
@@ -158,6 +159,23 @@ func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.list.move(1)
 	case key.Matches(msg, k.Resolve):
 		return m.run("resolve")
+	case key.Matches(msg, k.Ack):
+		return m.run("acknowledge")
+	case key.Matches(msg, k.Assign):
+		return m.ask(promptAssign)
+	case key.Matches(msg, k.Comment):
+		return m.ask(promptComment)
+	case key.Matches(msg, k.Snooze):
+		return m.ask(promptSnooze)
+	case key.Matches(msg, k.Silence):
+		return m.ask(promptSilence)
+	case key.Matches(msg, k.Logs):
+		return m.copyLogLink()
+	case key.Matches(msg, k.ClearSelection):
+		if len(m.list.selected) > 0 {
+			m.list.selected = map[string]bool{}
+			m.setStatus("selection cleared", false)
+		}
 	case key.Matches(msg, k.Reopen):
 		return m.run("reopen")
 	case key.Matches(msg, k.Delete):
@@ -185,7 +203,9 @@ func (m *Model) detailKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.stop()
 		return tea.Quit
 	case key.Matches(msg, m.keys.Resolve), key.Matches(msg, m.keys.Reopen), key.Matches(msg, m.keys.Delete),
-		key.Matches(msg, m.keys.CopyID), key.Matches(msg, m.keys.Help):
+		key.Matches(msg, m.keys.CopyID), key.Matches(msg, m.keys.Help), key.Matches(msg, m.keys.Ack),
+		key.Matches(msg, m.keys.Assign), key.Matches(msg, m.keys.Comment), key.Matches(msg, m.keys.Snooze),
+		key.Matches(msg, m.keys.Logs):
 		return m.listKey(msg)
 	}
 	var cmd tea.Cmd
@@ -230,10 +250,25 @@ func (m *Model) accept(kind promptKind, v string) tea.Cmd {
 		m.detail = nil
 		m.layout()
 		return tea.Batch(m.loadPage(true), m.subscribe(0))
+	case promptAssign, promptComment, promptSnooze:
+		m.prompt = nil
+		verb := map[promptKind]string{promptAssign: "assign", promptComment: "comment", promptSnooze: "snooze"}[kind]
+		ids := m.targets()
+		if kind == promptComment && len(ids) > 1 {
+			ids = ids[:1] // a comment is on one issue: the current one
+		}
+		m.setStatus(fmt.Sprintf("%s %d issue(s)…", verb, len(ids)), false)
+		return m.act(verb, ids, v)
+	case promptSilence:
+		m.prompt = nil
+		return m.silence(v)
 	}
 	m.prompt = nil
 	return m.command(v)
 }
+
+// verbAliases are the palette's short names of actions.
+var verbAliases = map[string]string{"ack": "acknowledge", "unack": "unacknowledge"}
 
 // command runs a palette command.
 func (m *Model) command(line string) tea.Cmd {
@@ -243,7 +278,10 @@ func (m *Model) command(line string) tea.Cmd {
 	case "q", "quit":
 		m.stop()
 		return tea.Quit
-	case "resolve", "reopen", "delete":
+	case "resolve", "reopen", "delete", "acknowledge", "ack", "unack", "unacknowledge", "unassign", "unsnooze":
+		if long, ok := verbAliases[name]; ok {
+			name = long
+		}
 		return m.run(name)
 	case "refresh", "reload":
 		return m.loadPage(true)
@@ -257,26 +295,41 @@ func (m *Model) command(line string) tea.Cmd {
 		m.prompt = newPrompt(promptQuery, arg, m.width)
 		return m.accept(promptQuery, arg)
 	}
-	m.setStatus(fmt.Sprintf("unknown command %q: resolve, reopen, delete, refresh, ns NAME, query Q, help, quit", name), true)
+	m.setStatus(fmt.Sprintf("unknown command %q: resolve, reopen, delete, ack, unack, unassign, unsnooze, refresh, ns NAME, query Q, help, quit", name), true)
 	return nil
 }
 
-// run starts an action on the selection (or the current issue); delete
-// asks first.
-func (m *Model) run(verb string) tea.Cmd {
-	ids := m.list.targets()
+// pending is a write waiting for its confirmation.
+type pending struct {
+	verb string
+	ids  []string
+	arg  string
+}
+
+// targets are the issues an action applies to: the open issue, else the
+// selection, else the current row.
+func (m *Model) targets() []string {
 	if m.detail != nil {
-		ids = []string{m.detail.id}
+		return []string{m.detail.id}
 	}
-	if len(ids) == 0 {
+	return m.list.targets()
+}
+
+// run asks to confirm an action on the targets; y runs it.
+func (m *Model) run(verb string) tea.Cmd {
+	if ids := m.targets(); len(ids) > 0 {
+		m.confirm = &pending{verb: verb, ids: ids}
+	}
+	return nil
+}
+
+// ask opens a prompt for an action that takes text; its enter confirms.
+func (m *Model) ask(kind promptKind) tea.Cmd {
+	if len(m.targets()) == 0 && kind != promptSilence {
 		return nil
 	}
-	if verb == "delete" {
-		m.confirm = ids
-		return nil
-	}
-	m.setStatus(fmt.Sprintf("%s %d issue(s)…", verb, len(ids)), false)
-	return m.act(verb, ids)
+	m.prompt = newPrompt(kind, "", m.width)
+	return nil
 }
 
 func (m *Model) copyID() tea.Cmd {
@@ -394,11 +447,17 @@ func (m *Model) result(msg tea.Msg) tea.Cmd {
 		}
 	case statusMsg:
 		m.setStatus(string(msg), false)
+	case problemMsg:
+		m.setStatus(problem(msg.err), true)
 	}
 	return nil
 }
 
-var pastTense = map[string]string{"resolve": "resolved", "reopen": "reopened", "delete": "deleted"}
+var pastTense = map[string]string{
+	"resolve": "resolved", "reopen": "reopened", "delete": "deleted", "acknowledge": "acknowledged",
+	"unacknowledge": "unacknowledged", "assign": "assigned", "unassign": "unassigned", "comment": "commented on",
+	"snooze": "snoozed", "unsnooze": "unsnoozed",
+}
 
 // reconnect waits, longer each time (to 30 s), and subscribes again from
 // the last change seen.
@@ -477,7 +536,9 @@ func (m *Model) statusLine() string {
 	left := m.status
 	switch {
 	case m.confirm != nil:
-		left = fmt.Sprintf("delete %d issue(s)? y/n", len(m.confirm))
+		left = fmt.Sprintf("%s %d issue(s)? y/n", m.confirm.verb, len(m.confirm.ids))
+	case left == "" && len(m.list.selected) > 0:
+		left = fmt.Sprintf("%d selected · esc clears", len(m.list.selected))
 	case left == "":
 		left = styleDim.Render("? help · / query · enter open · q quit")
 	case m.statusErr:

@@ -247,7 +247,11 @@ func TestBulkResolveAndDelete(t *testing.T) {
 	var copied string
 	tm := start(t, s, tui.Options{User: "alice", Copy: func(v string) error { copied = v; return nil }})
 	// Select the first two, resolve both.
-	keys(tm, " ", " ", "r")
+	keys(tm, " ", " ")
+	waitFor(t, tm, "2 selected · esc clears")
+	keys(tm, "r")
+	waitFor(t, tm, "resolve 2 issue(s)? y/n")
+	keys(tm, "y")
 	waitFor(t, tm, "resolved 2 issue(s)")
 	list, err := s.ListIssues(ctx, kite.IssueFilter{Namespace: "team-a", State: kite.StateResolved})
 	require.NoError(t, err)
@@ -345,4 +349,74 @@ func TestNoColourQueryToWaitFor(t *testing.T) {
 	for _, q := range []string{"\x1b]10;?", "\x1b]11;?"} {
 		assert.NotContains(t, out.String(), q)
 	}
+}
+
+// TestTriageKeys: a, A, c, z and S from the console, each confirmed (y, or
+// the prompt's enter) and each checked on the server; esc clears a
+// selection; L copies the log link.
+func TestTriageKeys(t *testing.T) {
+	s := seeded(t)
+	var copied string
+	tm := start(t, s, tui.Options{User: "alice", Copy: func(v string) error { copied = v; return nil }})
+	first := func() *kite.Issue {
+		list, err := s.ListIssues(ctx, kite.IssueFilter{Namespace: "team-a", Limit: 1})
+		require.NoError(t, err)
+		got, err := s.GetIssue(ctx, list.Issues[0].ID)
+		require.NoError(t, err)
+		return got
+	}
+
+	keys(tm, "a")
+	waitFor(t, tm, "acknowledge 1 issue(s)? y/n")
+	keys(tm, "n")
+	waitFor(t, tm, "acknowledge cancelled")
+	assert.Empty(t, first().AckedBy)
+	keys(tm, "a", "y")
+	waitFor(t, tm, "acknowledged 1 issue(s)")
+	assert.Equal(t, "alice", first().AckedBy)
+
+	keys(tm, "A")
+	waitFor(t, tm, "assign to (user or team):")
+	typeText(tm, "team-payments")
+	keys(tm, "enter")
+	waitFor(t, tm, "assigned 1 issue(s)")
+	assert.Equal(t, "team-payments", first().Assignee)
+
+	keys(tm, "c")
+	waitFor(t, tm, "comment:")
+	typeText(tm, "looking into it")
+	keys(tm, "enter")
+	waitFor(t, tm, "commented on 1 issue(s)")
+	comments, err := s.Comments(ctx, first().ID)
+	require.NoError(t, err)
+	require.Len(t, comments, 1)
+	assert.Equal(t, "alice", comments[0].Author)
+
+	keys(tm, "z")
+	waitFor(t, tm, "snooze for")
+	typeText(tm, "2h")
+	keys(tm, "enter")
+	waitFor(t, tm, "snoozed 1 issue(s)")
+	require.NotNil(t, first().Snooze)
+
+	keys(tm, " ", " ")
+	waitFor(t, tm, "2 selected · esc clears")
+	keys(tm, "esc")
+	waitFor(t, tm, "selection cleared")
+
+	keys(tm, "L")
+	waitFor(t, tm, "this issue has no log link")
+	assert.Empty(t, copied)
+
+	keys(tm, "S")
+	waitFor(t, tm, "silence this query for SPAN and why:")
+	typeText(tm, "2h the e2e cluster is being upgraded")
+	keys(tm, "enter")
+	waitFor(t, tm, "mutes this query until")
+	silences, err := s.Silences(ctx, kite.SilenceFilter{Namespaces: []string{"team-a"}})
+	require.NoError(t, err)
+	require.Len(t, silences, 1)
+	assert.Equal(t, "alice", silences[0].CreatedBy)
+	assert.Equal(t, "the e2e cluster is being upgraded", silences[0].Comment)
+	final(t, tm)
 }

@@ -7,6 +7,7 @@ import "github.com/konflux-ci/kite"
 // process.
 type Backend interface {
 	kite.IssueService
+	kite.Triage
 	kite.Searcher
 	kite.Streamer
 }

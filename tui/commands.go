@@ -3,6 +3,8 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -47,8 +49,9 @@ type (
 		err error
 	}
 	retryMsg struct{ gen int }
-	// statusMsg is a notice for the status line.
-	statusMsg string
+	// statusMsg is a notice for the status line; problemMsg an error.
+	statusMsg  string
+	problemMsg struct{ err error }
 )
 
 // pageSize is how many issues a page request loads.
@@ -88,9 +91,12 @@ func (m *Model) loadDetail(id string) tea.Cmd {
 	}
 }
 
-// act runs verb on every id, stopping at the first error.
-func (m *Model) act(verb string, ids []string) tea.Cmd {
-	b, ctx, user := m.backend, m.ctx, m.opts.User
+// act runs verb (with its text arg, for those that take one) on every id,
+// stopping at the first error.
+func (m *Model) act(verb string, ids []string, arg string) tea.Cmd {
+	// Times sent to the server are from the real clock (Options.Now only
+	// ages what is shown).
+	b, ctx, user, now := m.backend, m.ctx, m.opts.User, time.Now()
 	return func() tea.Msg {
 		out := actionMsg{verb: verb}
 		for _, id := range ids {
@@ -106,6 +112,23 @@ func (m *Model) act(verb string, ids []string) tea.Cmd {
 				if err = b.DeleteIssue(ctx, id); err == nil {
 					out.deleted = append(out.deleted, id)
 				}
+			case "acknowledge", "unacknowledge":
+				is, err = b.Acknowledge(ctx, id, verb == "acknowledge", user)
+			case "assign":
+				is, err = b.Assign(ctx, id, strings.TrimSpace(arg), user)
+			case "unassign":
+				is, err = b.Assign(ctx, id, "", user)
+			case "comment":
+				if _, err = b.AddComment(ctx, id, arg, user); err == nil {
+					is, err = b.GetIssue(ctx, id)
+				}
+			case "snooze":
+				var until time.Time
+				if until, err = kite.ParseUntil("snooze", strings.TrimSpace(arg), now); err == nil {
+					is, err = b.Snooze(ctx, id, kite.SnoozeRequest{Until: &until}, user)
+				}
+			case "unsnooze":
+				is, err = b.Unsnooze(ctx, id, user)
 			}
 			if err != nil {
 				out.err = err
@@ -154,3 +177,56 @@ func retryAfter(gen int, d time.Duration) tea.Cmd {
 }
 
 func isResync(err error) bool { return errors.Is(err, kite.ErrResync) }
+
+// silence mutes the current query's issues in the namespace: text is
+// "SPAN why" (2h flaky e2e cluster).
+func (m *Model) silence(text string) tea.Cmd {
+	span, why, _ := strings.Cut(strings.TrimSpace(text), " ")
+	until, err := kite.ParseUntil("silence", span, time.Now())
+	if err != nil {
+		m.setStatus("silence: give a span and why, such as: 2h the e2e cluster is being upgraded", true)
+		return nil
+	}
+	b, ctx, user := m.backend, m.ctx, m.opts.User
+	req := kite.SilenceRequest{Namespaces: []string{m.ns}, Query: m.query, EndsAt: until, Comment: strings.TrimSpace(why)}
+	m.setStatus("silencing…", false)
+	return func() tea.Msg {
+		sl, err := b.CreateSilence(ctx, req, user)
+		if err != nil {
+			return problemMsg{err: fmt.Errorf("silence: %w", err)}
+		}
+		return statusMsg(fmt.Sprintf("silence %s mutes this query until %s", sl.ID, sl.EndsAt.Format("2006-01-02 15:04")))
+	}
+}
+
+// copyLogLink puts the current issue's log link on the clipboard: a
+// console over ssh cannot open a browser where its user sits.
+func (m *Model) copyLogLink() tea.Cmd {
+	var is *kite.Issue
+	if m.detail != nil && m.detail.issue != nil {
+		is = m.detail.issue
+	} else {
+		is = m.list.current()
+	}
+	if is == nil {
+		return nil
+	}
+	link := ""
+	if f := is.Failure; f != nil && f.LogURL != "" {
+		link = f.LogURL
+	} else if len(is.Links) > 0 {
+		link = is.Links[0].URL
+	}
+	if link == "" {
+		m.setStatus("this issue has no log link", true)
+		return nil
+	}
+	m.setStatus("copied "+link, false)
+	if m.opts.Copy == nil {
+		return tea.SetClipboard(link)
+	}
+	if err := m.opts.Copy(link); err != nil {
+		m.setStatus("copy: "+err.Error(), true)
+	}
+	return nil
+}

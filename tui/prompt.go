@@ -11,10 +11,16 @@ const (
 	promptQuery promptKind = iota
 	promptNamespace
 	promptCommand
+	promptAssign
+	promptComment
+	promptSnooze
+	promptSilence
 )
 
 // prompt is the one-line input at the bottom: the query bar (/), the
-// namespace switch (n) and the command palette (:).
+// namespace switch (n), the command palette (:), and the text of the
+// actions that take one (assign, comment, snooze, silence); its enter
+// confirms them.
 type prompt struct {
 	kind  promptKind
 	input textinput.Model
@@ -25,7 +31,11 @@ type prompt struct {
 
 func newPrompt(kind promptKind, value string, width int) *prompt {
 	in := textinput.New()
-	in.Prompt = map[promptKind]string{promptQuery: "/", promptNamespace: "namespace: ", promptCommand: ":"}[kind]
+	in.Prompt = map[promptKind]string{
+		promptQuery: "/", promptNamespace: "namespace: ", promptCommand: ":",
+		promptAssign: "assign to (user or team): ", promptComment: "comment: ",
+		promptSnooze: "snooze for (30m, 2h, 7d): ", promptSilence: "silence this query for SPAN and why: ",
+	}[kind]
 	in.SetValue(value)
 	in.CursorEnd()
 	in.SetWidth(max(width-len(in.Prompt)-2, 10))

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -72,7 +73,35 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 	assert.Contains(t, found, "e2e-nightly")
 	assert.NotContains(t, found, "backend")
 
+	// Triage from the console, each checked on the server below.
+	keys("a")
+	waitScreen("acknowledge 1 issue(s)? y/n")
+	keys("y")
+	waitScreen("acknowledged 1 issue(s)")
+	keys("A")
+	waitScreen("assign to (user or team):")
+	keys("-l", "team-qe")
+	keys("Enter")
+	waitScreen("assigned 1 issue(s)")
+	keys("c")
+	waitScreen("comment:")
+	keys("-l", "flaky on the arm runners")
+	keys("Enter")
+	waitScreen("commented on 1 issue(s)")
+	keys("z")
+	waitScreen("snooze for")
+	keys("-l", "2h")
+	keys("Enter")
+	waitScreen("snoozed 1 issue(s)")
+	keys("S")
+	waitScreen("silence this query for SPAN and why:")
+	keys("-l", "1h nightly cluster maintenance")
+	keys("Enter")
+	waitScreen("mutes this query until")
+
 	keys("r")
+	waitScreen("resolve 1 issue(s)? y/n")
+	keys("y")
 	after := waitScreen("resolved 1 issue(s)")
 	assert.Contains(t, after, "0 issue(s)", "resolved, it no longer matches is:active")
 
@@ -81,15 +110,34 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 	require.NoError(t, err)
 	var page struct {
 		Data []struct {
-			State      string `json:"state"`
-			ResolvedBy string `json:"resolvedBy"`
+			ID         string   `json:"id"`
+			State      string   `json:"state"`
+			ResolvedBy string   `json:"resolvedBy"`
+			AckedBy    string   `json:"ackedBy"`
+			Assignee   string   `json:"assignee"`
+			Comments   int      `json:"comments"`
+			Muted      []string `json:"muted"`
 		} `json:"data"`
 	}
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&page))
 	_ = resp.Body.Close()
 	require.Len(t, page.Data, 1)
-	assert.Equal(t, "RESOLVED", page.Data[0].State)
-	assert.Equal(t, "e2e", page.Data[0].ResolvedBy)
+	got := page.Data[0]
+	assert.Equal(t, "RESOLVED", got.State)
+	assert.Equal(t, "e2e", got.ResolvedBy)
+	assert.Equal(t, "e2e", got.AckedBy)
+	assert.Equal(t, "team-qe", got.Assignee)
+	assert.Equal(t, 1, got.Comments)
+	assert.Empty(t, got.Muted, "the silence of the console's query (is:active ...) muted it, and let go once it was resolved")
+	resp, err = http.Get(srv.url("/api/v1/issues/" + got.ID + "/timeline"))
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	require.NoError(t, err)
+	for _, kind := range []string{"acknowledged", "assigned", "commented", "snoozed", "muted", "resolved"} {
+		assert.Contains(t, string(body), `"kind":"`+kind+`"`)
+	}
+	assert.Contains(t, string(body), "no silence matches it any more", "the resolution's entry says it was unmuted")
 
 	keys("q")
 	deadline := time.Now().Add(10 * time.Second)
