@@ -22,6 +22,8 @@ type Options struct {
 	User string
 	// Now is the clock for ages; tests fix it.
 	Now func() time.Time
+	// AllNamespaces starts on every namespace the user may read.
+	AllNamespaces bool
 	// Copy puts text on a clipboard; nil uses the terminal's, through
 	// OSC 52 (kite tui). Tests capture it.
 	Copy func(string) error
@@ -44,7 +46,10 @@ type Model struct {
 	detail  *detailPane
 	prompt  *prompt
 	confirm *pending // a write waiting for y
-	help    bool
+	// all: every namespace the user may read (nsList) rather than ns.
+	all    bool
+	nsList []string
+	help   bool
 
 	status    string
 	statusErr bool
@@ -79,6 +84,9 @@ func New(ctx context.Context, b Backend, o Options) *Model {
 
 // Init loads the first page and starts the feed.
 func (m *Model) Init() tea.Cmd {
+	if m.opts.AllNamespaces {
+		return m.loadNamespaces(true)
+	}
 	return tea.Batch(m.loadPage(true), m.subscribe(0))
 }
 
@@ -151,7 +159,8 @@ func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.prompt = newPrompt(promptQuery, m.query, m.width)
 	case key.Matches(msg, k.Namespace):
 		m.prompt = newPrompt(promptNamespace, "", m.width)
-		m.prompt.input.Placeholder = m.ns
+		m.prompt.input.Placeholder = m.ns + " (* for all)"
+		return m.loadNamespaces(false)
 	case key.Matches(msg, k.Palette):
 		m.prompt = newPrompt(promptCommand, "", m.width)
 	case key.Matches(msg, k.Select):
@@ -240,16 +249,17 @@ func (m *Model) accept(kind promptKind, v string) tea.Cmd {
 		m.layout()
 		return m.loadPage(true)
 	case promptNamespace:
+		if v == "*" || v == "all" {
+			m.prompt = nil
+			return m.loadNamespaces(true)
+		}
 		if err := kite.CheckName("namespace", v); err != nil || v == "" {
-			m.prompt.err = "not a namespace name"
+			m.prompt.err = "not a namespace name (* for all)"
 			return nil
 		}
 		m.prompt = nil
-		m.ns = v
-		m.list = newIssueList()
-		m.detail = nil
-		m.layout()
-		return tea.Batch(m.loadPage(true), m.subscribe(0))
+		m.ns, m.all = v, false
+		return m.switchView()
 	case promptAssign, promptComment, promptSnooze:
 		m.prompt = nil
 		verb := map[promptKind]string{promptAssign: "assign", promptComment: "comment", promptSnooze: "snooze"}[kind]
@@ -265,6 +275,22 @@ func (m *Model) accept(kind promptKind, v string) tea.Cmd {
 	}
 	m.prompt = nil
 	return m.command(v)
+}
+
+// switchView loads the first page and the feed of the namespaces shown.
+func (m *Model) switchView() tea.Cmd {
+	m.list = newIssueList()
+	m.detail = nil
+	m.layout()
+	return tea.Batch(m.loadPage(true), m.subscribe(0))
+}
+
+// namespaces are the namespaces the view shows.
+func (m *Model) namespaces() []string {
+	if m.all {
+		return m.nsList
+	}
+	return []string{m.ns}
 }
 
 // verbAliases are the palette's short names of actions.
@@ -449,6 +475,24 @@ func (m *Model) result(msg tea.Msg) tea.Cmd {
 		m.setStatus(string(msg), false)
 	case problemMsg:
 		m.setStatus(problem(msg.err), true)
+	case namespacesMsg:
+		if msg.err != nil {
+			m.setStatus(problem(msg.err), true)
+			return nil
+		}
+		if !msg.view {
+			if m.prompt != nil && m.prompt.kind == promptNamespace {
+				m.prompt.input.SetSuggestions(msg.names) // tab completes
+				m.prompt.input.ShowSuggestions = true
+			}
+			return nil
+		}
+		if len(msg.names) == 0 {
+			m.setStatus("no namespace you may read holds issues", true)
+			return nil
+		}
+		m.all, m.nsList = true, msg.names
+		return m.switchView()
 	}
 	return nil
 }
@@ -510,13 +554,17 @@ func (m *Model) Screen() string {
 		return m.helpView()
 	}
 	var b strings.Builder
-	title := fmt.Sprintf("kite · %s · %d issue(s)", m.ns, m.list.total)
+	where := m.ns
+	if m.all {
+		where = fmt.Sprintf("all namespaces (%d)", len(m.nsList))
+	}
+	title := fmt.Sprintf("kite · %s · %d issue(s)", where, m.list.total)
 	if m.query != "" {
 		title += " · " + m.query
 	}
 	b.WriteString(styleHeader.Render(cut(title, m.width)) + "\n")
 	b.WriteString(styleDim.Render(cut(m.list.facetLine(), m.width)) + "\n")
-	b.WriteString(m.list.view(m.opts.Now()))
+	b.WriteString(m.list.view(m.opts.Now(), m.all))
 	if m.detail != nil {
 		b.WriteString("\n" + styleBorder.Width(m.width).Render(m.detail.view.View()))
 	}

@@ -420,3 +420,29 @@ func TestTriageKeys(t *testing.T) {
 	assert.Equal(t, "the e2e cluster is being upgraded", silences[0].Comment)
 	final(t, tm)
 }
+
+// TestAllNamespaces: "*" at the namespace prompt shows every namespace the
+// user may read, with the NAMESPACE column, and follows them all.
+func TestAllNamespaces(t *testing.T) {
+	s := seeded(t)
+	tm := start(t, s, tui.Options{})
+	keys(tm, "n")
+	waitFor(t, tm, "namespace:")
+	typeText(tm, "*")
+	keys(tm, "enter")
+	waitFor(t, tm, "kite · all namespaces (2) · 5 issue(s)")
+	waitFor(t, tm, "team-b")
+	// A change in either namespace shows.
+	report(t, s, "team-b", "new in team-b", kite.SeverityCritical, 0)
+	waitFor(t, tm, "new in team-b")
+	m := final(t, tm)
+	assert.Contains(t, screen(m), "NAMESPACE")
+}
+
+// TestAllNamespacesGoldenWide: the console started with -A at 160×45.
+func TestAllNamespacesGoldenWide(t *testing.T) {
+	s := seeded(t)
+	tm := startSized(t, s, tui.Options{AllNamespaces: true}, 160, 45)
+	waitFor(t, tm, "not ours")
+	teatest.RequireEqualOutput(t, []byte(screen(final(t, tm))))
+}

@@ -10,4 +10,5 @@ type Backend interface {
 	kite.Triage
 	kite.Searcher
 	kite.Streamer
+	kite.NamespaceLister
 }

@@ -52,6 +52,13 @@ type (
 	// statusMsg is a notice for the status line; problemMsg an error.
 	statusMsg  string
 	problemMsg struct{ err error }
+	// namespacesMsg are the namespaces the user may read: suggestions for
+	// the namespace prompt, or (view) the all-namespaces view's.
+	namespacesMsg struct {
+		names []string
+		view  bool
+		err   error
+	}
 )
 
 // pageSize is how many issues a page request loads.
@@ -66,7 +73,7 @@ func (m *Model) loadPage(first bool) tea.Cmd {
 	if first && m.pending != nil {
 		query = *m.pending
 	}
-	req := kite.SearchRequest{Query: query, Namespaces: []string{m.ns}, Limit: pageSize}
+	req := kite.SearchRequest{Query: query, Namespaces: m.namespaces(), Limit: pageSize}
 	if first {
 		req.Facets = []string{kite.FieldSeverity, kite.FieldState}
 	} else {
@@ -152,10 +159,10 @@ func (m *Model) subscribe(after uint64) tea.Cmd {
 	m.gen++
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.feedCancel = cancel
-	gen, b, ns := m.gen, m.backend, m.ns
+	gen, b, ns := m.gen, m.backend, m.namespaces()
 	m.conn = "connecting"
 	return func() tea.Msg {
-		feed, err := b.Subscribe(ctx, kite.ChangeRequest{Namespaces: []string{ns}, After: after})
+		feed, err := b.Subscribe(ctx, kite.ChangeRequest{Namespaces: ns, After: after})
 		return feedMsg{gen: gen, feed: feed, err: err}
 	}
 }
@@ -188,7 +195,7 @@ func (m *Model) silence(text string) tea.Cmd {
 		return nil
 	}
 	b, ctx, user := m.backend, m.ctx, m.opts.User
-	req := kite.SilenceRequest{Namespaces: []string{m.ns}, Query: m.query, EndsAt: until, Comment: strings.TrimSpace(why)}
+	req := kite.SilenceRequest{Namespaces: m.namespaces(), Query: m.query, EndsAt: until, Comment: strings.TrimSpace(why)}
 	m.setStatus("silencing…", false)
 	return func() tea.Msg {
 		sl, err := b.CreateSilence(ctx, req, user)
@@ -229,4 +236,17 @@ func (m *Model) copyLogLink() tea.Cmd {
 		m.setStatus("copy: "+err.Error(), true)
 	}
 	return nil
+}
+
+// loadNamespaces asks for the namespaces with issues the user may read.
+func (m *Model) loadNamespaces(view bool) tea.Cmd {
+	b, ctx := m.backend, m.ctx
+	return func() tea.Msg {
+		list, err := b.Namespaces(ctx)
+		names := make([]string, 0, len(list))
+		for _, n := range list {
+			names = append(names, n.Namespace)
+		}
+		return namespacesMsg{names: names, view: view, err: err}
+	}
 }

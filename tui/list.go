@@ -167,10 +167,22 @@ const (
 	colSeen      = 9
 )
 
-func (l *issueList) view(now time.Time) string {
+// view draws the rows; the NAMESPACE column only when they come from
+// several namespaces (withNS).
+func (l *issueList) view(now time.Time, withNS bool) string {
 	var b strings.Builder
-	titleWidth := max(l.width-2-colSeverity-colState-colNamespace-colCount-colSeen-5, 10)
-	head := fmt.Sprintf("  %-*s %-*s %-*s %*s %-*s %s", colSeverity, "SEVERITY", colState, "STATE", colNamespace, "NAMESPACE",
+	nsWidth := 0
+	if withNS {
+		nsWidth = colNamespace + 1
+	}
+	nsCell := func(ns string) string {
+		if !withNS {
+			return ""
+		}
+		return fmt.Sprintf("%-*s ", colNamespace, cut(ns, colNamespace))
+	}
+	titleWidth := max(l.width-2-colSeverity-colState-nsWidth-colCount-colSeen-4, 10)
+	head := fmt.Sprintf("  %-*s %-*s %s%*s %-*s %s", colSeverity, "SEVERITY", colState, "STATE", nsCell("NAMESPACE"),
 		colCount, "OCC", colSeen, "LAST SEEN", "TITLE")
 	b.WriteString(styleHeader.Render(cut(head, l.width)))
 	for i := l.offset; i < l.offset+l.height; i++ {
@@ -189,7 +201,7 @@ func (l *issueList) view(now time.Time) string {
 			mark[1] = '*'
 		}
 		sev := lipgloss.NewStyle().Width(colSeverity).Render(styleSeverity(is.Severity))
-		line := fmt.Sprintf("%s%s %-*s %-*s %*d %-*s %s", mark, sev, colState, stateOf(is), colNamespace, cut(is.Namespace, colNamespace),
+		line := fmt.Sprintf("%s%s %-*s %s%*d %-*s %s", mark, sev, colState, stateOf(is), nsCell(is.Namespace),
 			colCount, is.Occurrences, colSeen, kite.FormatAge(now, is.LastSeen), cut(oneLine(is.Title), titleWidth))
 		switch {
 		case i == l.cursor:

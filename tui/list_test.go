@@ -46,10 +46,12 @@ func TestListMovesAndScrolls(t *testing.T) {
 func TestListRendersOnlyVisibleRows(t *testing.T) {
 	l := filled(100, 5)
 	l.moveTo(50)
-	out := l.view(t0)
+	out := l.view(t0, false)
 	assert.Contains(t, out, "Issue 50")
 	assert.NotContains(t, out, "Issue 40")
 	assert.NotContains(t, out, "Issue 60")
+	assert.NotContains(t, out, "NAMESPACE", "one namespace: no column for it")
+	assert.Contains(t, l.view(t0, true), "NAMESPACE")
 }
 
 func TestListAppliesChangesWithoutLosingItsPlace(t *testing.T) {

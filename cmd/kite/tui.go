@@ -11,6 +11,7 @@ import (
 func newTUICmd(env lookupEnv) *cobra.Command {
 	o := &clientOptions{env: env}
 	var query, user string
+	var allNS bool
 	cmd := &cobra.Command{
 		Use:   "tui",
 		Short: "Triage issues in an interactive console",
@@ -28,7 +29,7 @@ server's event stream. Press ? for the keys.`,
 			if err != nil {
 				return err
 			}
-			opts := tui.Options{Namespace: ns, Query: query, User: firstOf(user, envValue(env, "USER"))}
+			opts := tui.Options{Namespace: ns, Query: query, User: firstOf(user, envValue(env, "USER")), AllNamespaces: allNS}
 			// Errors go to the status line; nothing may print over the screen.
 			slog.SetDefault(slog.New(slog.DiscardHandler))
 			return tui.Run(cmd.Context(), c, opts)
@@ -37,5 +38,6 @@ server's event stream. Press ? for the keys.`,
 	o.register(cmd)
 	cmd.Flags().StringVarP(&query, "query", "q", "", "the query to start with (docs/search.md)")
 	cmd.Flags().StringVar(&user, "as", "", "who the console's writes are recorded as (default $USER)")
+	cmd.Flags().BoolVarP(&allNS, "all-namespaces", "A", false, "start on every namespace you may read")
 	return cmd
 }
