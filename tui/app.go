@@ -46,6 +46,8 @@ type Model struct {
 	detail  *detailPane
 	prompt  *prompt
 	confirm *pending // a write waiting for y
+	// countsDue: a reading of the query's counts is scheduled.
+	countsDue bool
 	// all: every namespace the user may read (nsList) rather than ns.
 	all    bool
 	nsList []string
@@ -453,11 +455,29 @@ func (m *Model) result(msg tea.Msg) tea.Cmd {
 		}
 		m.lastRev = msg.c.Rev
 		m.list.apply(msg.c, m.parsed)
+		cmds := []tea.Cmd{next(msg.gen, m.feed)}
 		if m.detail != nil && m.detail.id == msg.c.ID && msg.c.Issue != nil {
+			// Its timeline and relations changed too: read them again.
 			m.detail.issue = msg.c.Issue
 			m.detail.fill(m.opts.Now())
+			cmds = append(cmds, m.loadDetail(m.detail.id))
 		}
-		return next(msg.gen, m.feed)
+		if !m.countsDue {
+			// The counts and facets of the whole query follow the
+			// changes, read again once they settle.
+			m.countsDue = true
+			cmds = append(cmds, tea.Tick(countsDelay, func(time.Time) tea.Msg { return countsDueMsg{gen: msg.gen} }))
+		}
+		return tea.Batch(cmds...)
+	case countsDueMsg:
+		m.countsDue = false
+		if msg.gen == m.gen {
+			return m.loadCounts()
+		}
+	case countsMsg:
+		if msg.err == nil && msg.seq == m.seq {
+			m.list.total, m.list.facets = msg.total, msg.facets
+		}
 	case feedEndMsg:
 		if msg.gen != m.gen || m.ctx.Err() != nil {
 			return nil

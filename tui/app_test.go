@@ -446,3 +446,23 @@ func TestAllNamespacesGoldenWide(t *testing.T) {
 	waitFor(t, tm, "not ours")
 	teatest.RequireEqualOutput(t, []byte(screen(final(t, tm))))
 }
+
+// TestLiveCountsAndDetail: the count line follows changes made elsewhere,
+// and an open detail pane shows its issue's new timeline entries.
+func TestLiveCountsAndDetail(t *testing.T) {
+	s := seeded(t)
+	tm := start(t, s, tui.Options{})
+	waitFor(t, tm, "ACTIVE 4")
+	list, err := s.ListIssues(ctx, kite.IssueFilter{Namespace: "team-a", Limit: 4})
+	require.NoError(t, err)
+	_, err = s.ResolveIssue(ctx, list.Issues[3].ID, "bob")
+	require.NoError(t, err)
+	waitFor(t, tm, "ACTIVE 3 · RESOLVED 1")
+
+	keys(tm, "enter")
+	waitFor(t, tm, "Timeline")
+	_, err = s.AddComment(ctx, list.Issues[0].ID, "the registry is back", "carol")
+	require.NoError(t, err)
+	waitFor(t, tm, "the registry is back")
+	final(t, tm)
+}

@@ -52,6 +52,15 @@ type (
 	// statusMsg is a notice for the status line; problemMsg an error.
 	statusMsg  string
 	problemMsg struct{ err error }
+	// countsDueMsg: changes have settled; countsMsg the query's counts
+	// and facets read again (seq: of the page they belong to).
+	countsDueMsg struct{ gen int }
+	countsMsg    struct {
+		seq    int
+		total  int
+		facets map[string][]kite.FacetCount
+		err    error
+	}
 	// namespacesMsg are the namespaces the user may read: suggestions for
 	// the namespace prompt, or (view) the all-namespaces view's.
 	namespacesMsg struct {
@@ -248,5 +257,22 @@ func (m *Model) loadNamespaces(view bool) tea.Cmd {
 			names = append(names, n.Namespace)
 		}
 		return namespacesMsg{names: names, view: view, err: err}
+	}
+}
+
+// countsDelay is how long the counts wait for changes to settle: a burst
+// of changes costs one reading.
+const countsDelay = 500 * time.Millisecond
+
+// loadCounts reads the query's total and facets again.
+func (m *Model) loadCounts() tea.Cmd {
+	seq, b, ctx := m.seq, m.backend, m.ctx
+	req := kite.SearchRequest{Query: m.query, Namespaces: m.namespaces(), Limit: 1, Facets: []string{kite.FieldSeverity, kite.FieldState}}
+	return func() tea.Msg {
+		res, err := b.Search(ctx, req)
+		if err != nil {
+			return countsMsg{seq: seq, err: err}
+		}
+		return countsMsg{seq: seq, total: res.Total, facets: res.Facets}
 	}
 }

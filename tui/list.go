@@ -119,7 +119,10 @@ func (l *issueList) apply(c kite.IssueChange, q *kite.Query) {
 		l.rows = slices.Delete(l.rows, i, i+1)
 		delete(l.selected, c.ID)
 		l.total = max(l.total-1, 0)
-	case matches && c.Kind == kite.ChangeCreated:
+	case matches && (c.Kind == kite.ChangeCreated || c.Kind == kite.ChangeReopened):
+		// New, or reopened (detected again now): the newest, on top. An
+		// older issue that starts to match shows at the next reading of
+		// the page; the counts follow at once (loadCounts).
 		l.rows = slices.Insert(l.rows, 0, c.Issue)
 		l.total++
 	default:
