@@ -48,6 +48,8 @@ type Model struct {
 	confirm *pending // a write waiting for y
 	// countsDue: a reading of the query's counts is scheduled.
 	countsDue bool
+	// unloaded: the first page failed to load (the server was away).
+	unloaded bool
 	// all: every namespace the user may read (nsList) rather than ns.
 	all    bool
 	nsList []string
@@ -98,6 +100,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.layout()
+		if m.detail != nil {
+			m.detail.fill(m.opts.Now()) // wrapped again at the new width
+		}
 		return m, nil
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
@@ -397,8 +402,12 @@ func (m *Model) result(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			m.pending = nil
 			m.setStatus(problem(msg.err), true)
+			if msg.first {
+				m.unloaded = true // loaded again when the feed connects
+			}
 			return nil
 		}
+		m.unloaded = false
 		if msg.first && m.pending != nil {
 			m.query = *m.pending
 			m.pending = nil
@@ -448,6 +457,10 @@ func (m *Model) result(msg tea.Msg) tea.Cmd {
 			return m.reconnect(msg.err)
 		}
 		m.feed, m.conn, m.backoff = msg.feed, "live", time.Second
+		if m.unloaded {
+			// Started while the server was away: it is back.
+			return tea.Batch(next(msg.gen, msg.feed), m.loadPage(true))
+		}
 		return next(msg.gen, msg.feed)
 	case changeMsg:
 		if msg.gen != m.gen {
@@ -549,7 +562,7 @@ func (m *Model) detailHeight() int { return max((m.height-chrome)*3/5, 3) }
 func (m *Model) layout() {
 	listHeight := m.height - chrome - 1 // the list's own header row
 	if m.prompt != nil {
-		listHeight--
+		listHeight -= strings.Count(m.prompt.view(), "\n") + 1 // its error line too
 	}
 	if m.detail != nil {
 		dh := m.detailHeight()

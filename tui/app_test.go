@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -465,4 +466,69 @@ func TestLiveCountsAndDetail(t *testing.T) {
 	require.NoError(t, err)
 	waitFor(t, tm, "the registry is back")
 	final(t, tm)
+}
+
+// TestScreenKeepsItsHeader: a long query error under the query bar never
+// pushes the header off an 80×24 screen, and the detail pane wraps again
+// when the terminal narrows.
+func TestScreenKeepsItsHeader(t *testing.T) {
+	tm := start(t, seeded(t), tui.Options{})
+	keys(tm, "/")
+	typeText(tm, "severity:>= "+strings.Repeat("word ", 40))
+	keys(tm, "enter")
+	waitFor(t, tm, "severity must be one of")
+	tm.rec.mu.Lock()
+	last := tm.rec.frames[len(tm.rec.frames)-1]
+	tm.rec.mu.Unlock()
+	lines := strings.Split(last, "\n")
+	assert.LessOrEqual(t, len(lines), 24)
+	assert.True(t, strings.HasPrefix(lines[0], "kite · team-a"), "the header is the first line: %q", lines[0])
+	for _, l := range lines {
+		assert.LessOrEqual(t, len([]rune(l)), 80, "%q", l)
+	}
+
+	keys(tm, "esc", "enter")
+	waitFor(t, tm, "Timeline")
+	tm.Send(tea.WindowSizeMsg{Width: 50, Height: 24})
+	waitFor(t, tm, "frontend image push denied")
+	m := final(t, tm)
+	for _, l := range strings.Split(screen(m), "\n") {
+		assert.LessOrEqual(t, len([]rune(l)), 50, "%q", l)
+	}
+}
+
+// TestLoadsWhenTheServerComesBack: a console started while the server is
+// away loads its first page once the feed connects.
+func TestLoadsWhenTheServerComesBack(t *testing.T) {
+	s := seeded(t)
+	away := &flakyBackend{Backend: s}
+	away.down.Store(true)
+	rec := &recorder{Model: tui.New(ctx, away, tui.Options{Namespace: "team-a", Now: func() time.Time { return now }})}
+	tm := &console{rec: rec, TestModel: teatest.NewTestModel(t, rec, teatest.WithInitialTermSize(80, 24))}
+	t.Cleanup(func() { _ = tm.Quit() })
+	waitFor(t, tm, "did not answer")
+	away.down.Store(false)
+	waitFor(t, tm, firstRow)
+}
+
+// flakyBackend is a server that does not answer while down.
+type flakyBackend struct {
+	tui.Backend
+	down atomic.Bool
+}
+
+var errAway = &kite.Error{Code: kite.EUNAVAILABLE, Message: "Kite did not answer"}
+
+func (f *flakyBackend) Search(c context.Context, r kite.SearchRequest) (*kite.SearchResult, error) {
+	if f.down.Load() {
+		return nil, errAway
+	}
+	return f.Backend.Search(c, r)
+}
+
+func (f *flakyBackend) Subscribe(c context.Context, r kite.ChangeRequest) (*kite.ChangeFeed, error) {
+	if f.down.Load() {
+		return nil, errAway
+	}
+	return f.Backend.Subscribe(c, r)
 }

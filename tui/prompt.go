@@ -2,6 +2,7 @@ package tui
 
 import (
 	"charm.land/bubbles/v2/textinput"
+	"charm.land/lipgloss/v2"
 )
 
 // promptKind says what a prompt's answer is for.
@@ -25,8 +26,9 @@ type prompt struct {
 	kind  promptKind
 	input textinput.Model
 	// err is the server's or parser's objection to the last answer,
-	// shown inline until the input changes.
-	err string
+	// shown inline (one line, cut to width) until the input changes.
+	err   string
+	width int
 }
 
 func newPrompt(kind promptKind, value string, width int) *prompt {
@@ -36,17 +38,18 @@ func newPrompt(kind promptKind, value string, width int) *prompt {
 		promptAssign: "assign to (user or team): ", promptComment: "comment: ",
 		promptSnooze: "snooze for (30m, 2h, 7d): ", promptSilence: "silence this query for SPAN and why: ",
 	}[kind]
+	// The width first: the value then scrolls within it.
+	in.SetWidth(max(width-lipgloss.Width(in.Prompt)-2, 10))
+	in.Focus()
 	in.SetValue(value)
 	in.CursorEnd()
-	in.SetWidth(max(width-len(in.Prompt)-2, 10))
-	in.Focus()
-	return &prompt{kind: kind, input: in}
+	return &prompt{kind: kind, input: in, width: width}
 }
 
 func (p *prompt) view() string {
 	v := p.input.View()
 	if p.err != "" {
-		v += "\n" + styleError.Render(p.err)
+		v += "\n" + styleError.Render(cut(oneLine(p.err), p.width))
 	}
 	return v
 }

@@ -138,3 +138,11 @@ func TestAllNamespaces(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errs, "-A and -n go alone")
 }
+
+// TestTUIStartsWithoutWhatIsSetAside: kite tui's default query leaves out
+// muted and snoozed issues.
+func TestTUIStartsWithoutWhatIsSetAside(t *testing.T) {
+	c := newCLI(t)
+	help := c.ok("tui", "--help")
+	assert.Contains(t, help, `(default "-is:muted -is:snoozed")`)
+}

@@ -8,6 +8,10 @@ import (
 	"github.com/konflux-ci/kite/tui"
 )
 
+// defaultTUIQuery leaves out what people set aside: issues a silence
+// mutes and issues they snoozed.
+const defaultTUIQuery = "-is:muted -is:snoozed"
+
 func newTUICmd(env lookupEnv) *cobra.Command {
 	o := &clientOptions{env: env}
 	var query, user string
@@ -36,7 +40,7 @@ server's event stream. Press ? for the keys.`,
 		},
 	}
 	o.register(cmd)
-	cmd.Flags().StringVarP(&query, "query", "q", "", "the query to start with (docs/search.md)")
+	cmd.Flags().StringVarP(&query, "query", "q", defaultTUIQuery, "the query to start with (docs/search.md); \"\" for every issue")
 	cmd.Flags().StringVar(&user, "as", "", "who the console's writes are recorded as (default $USER)")
 	cmd.Flags().BoolVarP(&allNS, "all-namespaces", "A", false, "start on every namespace you may read")
 	return cmd

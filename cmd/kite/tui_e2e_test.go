@@ -31,7 +31,7 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 		return string(out), err
 	}
 	home := t.TempDir()
-	console := fmt.Sprintf("env KITE_TEST_MAIN=1 HOME=%s XDG_CONFIG_HOME=%s/.config NO_COLOR=1 TERM=xterm-256color %s tui --server %s -n team-a --as e2e",
+	console := fmt.Sprintf("env KITE_TEST_MAIN=1 HOME=%s XDG_CONFIG_HOME=%s/.config NO_COLOR=1 TERM=xterm-256color %s tui --server %s -n team-a --as e2e -q ''",
 		home, home, os.Args[0], srv.url(""))
 	_, err := tmux("new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", console)
 	require.NoError(t, err)
