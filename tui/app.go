@@ -95,12 +95,16 @@ func (m *Model) Init() tea.Cmd {
 }
 
 // Update routes a message.
+//
+// Update is where the state changes, so it lays the screen out last, once:
+// View then only reads.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	defer m.layout()
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
-		m.layout()
 		if m.detail != nil {
+			m.layout()
 			m.detail.fill(m.opts.Now()) // wrapped again at the new width
 		}
 		return m, nil
@@ -573,7 +577,8 @@ func (m *Model) layout() {
 	m.list.scroll()
 }
 
-// View renders the screen, on the alternate screen.
+// View renders the screen, on the alternate screen. It only reads the
+// state: Update laid it out.
 func (m *Model) View() tea.View {
 	v := tea.NewView(m.Screen())
 	v.AltScreen = true
@@ -582,7 +587,6 @@ func (m *Model) View() tea.View {
 
 // Screen is the screen's text.
 func (m *Model) Screen() string {
-	m.layout()
 	if m.help {
 		return m.helpView()
 	}

@@ -2,6 +2,7 @@ package tui_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -531,4 +532,28 @@ func (f *flakyBackend) Subscribe(c context.Context, r kite.ChangeRequest) (*kite
 		return nil, errAway
 	}
 	return f.Backend.Subscribe(c, r)
+}
+
+// TestScreensGolden: the screens of the triage actions, at 80×24 and
+// 160×45.
+func TestScreensGolden(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 45}} {
+		for _, c := range []struct {
+			name string
+			keys []string
+			wait string
+		}{
+			{"confirm", []string{"a"}, "acknowledge 1 issue(s)? y/n"},
+			{"assign", []string{"A"}, "assign to (user or team):"},
+			{"silence", []string{"S"}, "silence this query for SPAN and why:"},
+			{"selection", []string{" ", " "}, "2 selected · esc clears"},
+		} {
+			t.Run(fmt.Sprintf("%s_%dx%d", c.name, size[0], size[1]), func(t *testing.T) {
+				tm := startSized(t, seeded(t), tui.Options{}, size[0], size[1])
+				keys(tm, c.keys...)
+				waitFor(t, tm, c.wait)
+				teatest.RequireEqualOutput(t, []byte(screen(final(t, tm))))
+			})
+		}
+	}
 }
