@@ -214,10 +214,22 @@ func TestQueryBarShowsTheServersError(t *testing.T) {
 // a key. Bubble Tea v1 delivered them as one multi-character key that
 // matched no binding, so the query bar never opened.
 func TestKeysArrivingTogether(t *testing.T) {
-	s := seeded(t)
+	rec, typed := runOnPipe(t, seeded(t), io.Discard)
+	c := &console{rec: rec}
+	waitFor(t, c, firstRow)
+	_, err := typed.Write([]byte("/severity:>=major\r"))
+	require.NoError(t, err)
+	waitFor(t, c, "2 issue(s) · severity:>=major")
+}
+
+// runOnPipe runs the console as a program reading the returned writer as
+// its terminal's input (raw bytes, as a terminal sends them) and drawing
+// to out.
+func runOnPipe(t *testing.T, s *service.Service, out io.Writer) (*recorder, io.Writer) {
+	t.Helper()
 	in, typed := io.Pipe()
 	rec := &recorder{Model: tui.New(ctx, s, tui.Options{Namespace: "team-a", Now: func() time.Time { return now }})}
-	p := tea.NewProgram(rec, tea.WithInput(in), tea.WithOutput(io.Discard), tea.WithWindowSize(80, 24),
+	p := tea.NewProgram(rec, tea.WithInput(in), tea.WithOutput(out), tea.WithWindowSize(80, 24),
 		tea.WithoutSignals(), tea.WithColorProfile(colorprofile.Ascii))
 	done := make(chan error, 1)
 	go func() { _, err := p.Run(); done <- err }()
@@ -228,11 +240,7 @@ func TestKeysArrivingTogether(t *testing.T) {
 		}
 		_ = typed.Close()
 	})
-	c := &console{rec: rec}
-	waitFor(t, c, firstRow)
-	_, err := typed.Write([]byte("/severity:>=major\r"))
-	require.NoError(t, err)
-	waitFor(t, c, "2 issue(s) · severity:>=major")
+	return rec, typed
 }
 
 func TestDetailPane(t *testing.T) {
@@ -331,20 +339,8 @@ func (s *syncBuffer) String() string {
 // colours (OSC 10/11), a question it then waits for: under Bubble Tea v1
 // every start stalled 5 s on a terminal that does not answer.
 func TestNoColourQueryToWaitFor(t *testing.T) {
-	s := seeded(t)
-	in, typed := io.Pipe() // a terminal that never answers
 	out := &syncBuffer{}
-	rec := &recorder{Model: tui.New(ctx, s, tui.Options{Namespace: "team-a", Now: func() time.Time { return now }})}
-	p := tea.NewProgram(rec, tea.WithInput(in), tea.WithOutput(out), tea.WithWindowSize(80, 24), tea.WithoutSignals())
-	done := make(chan error, 1)
-	go func() { _, err := p.Run(); done <- err }()
-	t.Cleanup(func() {
-		p.Quit()
-		if err := <-done; err != nil {
-			t.Errorf("the console ended with %v", err)
-		}
-		_ = typed.Close()
-	})
+	rec, _ := runOnPipe(t, seeded(t), out) // a terminal that never answers
 	waitFor(t, &console{rec: rec}, firstRow)
 	require.Eventually(t, func() bool { return strings.Contains(out.String(), "release of shop") }, 10*time.Second, 10*time.Millisecond,
 		"the first page reaches the terminal")
