@@ -36,6 +36,11 @@ have=$(curl -fsS "$BASE/api/v1/issues?namespace=bench-3&limit=1" | sed -E 's/.*"
 if [ "$have" -eq 0 ]; then
 	"$KITE" bench --url "$BASE" -w new-failure -n "$SEED" -c 32 | grep -E "requests|throughput"
 fi
+# The index may be (re)building (a new mapping): the cases need it ready.
+for _ in $(seq 600); do
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/api/v1/search?namespace=bench-3&limit=1")" = 200 ] && break
+	sleep 0.5
+done
 # The bench's runs name their pipelines bench-<run>-<i>: a prefix of one
 # run's identifiers matches thousands of index terms.
 P=$(curl -fsS "$BASE/api/v1/issues?namespace=bench-3&limit=1" | grep -o '"resourceName":"bench-[a-z0-9]*-' | head -1 | cut -d'"' -f4)
