@@ -57,13 +57,9 @@ type Model struct {
 
 	status    string
 	statusErr bool
-	conn      string // connected, connecting, reconnecting in Ns
-	seq, gen  int
-	lastRev   uint64
-	backoff   time.Duration
-	feed      *kite.ChangeFeed
-
-	feedCancel    context.CancelFunc
+	seq       int
+	// live is the event stream's component.
+	live          *liveFeed
 	width, height int
 
 	keys       listKeys
@@ -77,7 +73,7 @@ func New(ctx context.Context, b Backend, o Options) *Model {
 		o.Now = time.Now
 	}
 	m := &Model{ctx: ctx, backend: b, opts: o, ns: o.Namespace, query: o.Query, list: newIssueList(),
-		keys: newListKeys(), detailKeys: newDetailKeys(), promptKeys: newPromptKeys(), width: 80, height: 24, backoff: time.Second}
+		keys: newListKeys(), detailKeys: newDetailKeys(), promptKeys: newPromptKeys(), width: 80, height: 24, live: newLiveFeed(ctx, b)}
 	m.parsed, _ = kite.ParseQuery(o.Query, o.Now())
 	if m.parsed == nil {
 		m.parsed = &kite.Query{}
@@ -147,18 +143,8 @@ func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Quit):
 		m.stop()
 		return tea.Quit
-	case key.Matches(msg, k.Up):
-		m.list.move(-1)
-	case key.Matches(msg, k.Down):
-		m.list.move(1)
-	case key.Matches(msg, k.PageUp):
-		m.list.move(-m.list.height)
-	case key.Matches(msg, k.PageDown):
-		m.list.move(m.list.height)
-	case key.Matches(msg, k.Top):
-		m.list.moveTo(0)
-	case key.Matches(msg, k.Bottom):
-		m.list.moveTo(len(m.list.rows) - 1)
+	case m.list.Update(msg, k):
+		// moved, or selected: the list's own keys
 	case key.Matches(msg, k.Open):
 		if cur := m.list.current(); cur != nil {
 			m.detail = newDetailPane(cur.ID, m.width, m.detailHeight())
@@ -174,9 +160,6 @@ func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.loadNamespaces(false)
 	case key.Matches(msg, k.Palette):
 		m.prompt = newPrompt(promptCommand, "", m.width)
-	case key.Matches(msg, k.Select):
-		m.list.toggle()
-		m.list.move(1)
 	case key.Matches(msg, k.Resolve):
 		return m.run("resolve")
 	case key.Matches(msg, k.Ack):
@@ -228,24 +211,19 @@ func (m *Model) detailKey(msg tea.KeyPressMsg) tea.Cmd {
 		key.Matches(msg, m.keys.Logs):
 		return m.listKey(msg)
 	}
-	var cmd tea.Cmd
-	m.detail.view, cmd = m.detail.view.Update(msg)
-	return cmd
+	return m.detail.Update(msg)
 }
 
 func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
-	p := m.prompt
-	switch {
-	case key.Matches(msg, m.promptKeys.Cancel):
+	switch out, cmd := m.prompt.Update(msg, m.promptKeys); out.state {
+	case promptCancelled:
 		m.prompt = nil
 		return nil
-	case key.Matches(msg, m.promptKeys.Accept):
-		return m.accept(p.kind, strings.TrimSpace(p.input.Value()))
+	case promptAnswered:
+		return m.accept(m.prompt.kind, out.answer)
+	default:
+		return cmd
 	}
-	var cmd tea.Cmd
-	p.input, cmd = p.input.Update(msg)
-	p.err = ""
-	return cmd
 }
 
 // accept applies a prompt's answer. A bad query stays in the bar with the
@@ -453,60 +431,28 @@ func (m *Model) result(msg tea.Msg) tea.Cmd {
 		if m.detail != nil {
 			return m.loadDetail(m.detail.id)
 		}
-	case feedMsg:
-		if msg.gen != m.gen {
-			return nil
-		}
-		if msg.err != nil {
-			return m.reconnect(msg.err)
-		}
-		m.feed, m.conn, m.backoff = msg.feed, "live", time.Second
-		if m.unloaded {
+	case changeMsg, feedMsg, feedEndMsg, retryMsg:
+		ev, cmd := m.live.Update(msg, m.namespaces())
+		cmds := []tea.Cmd{cmd}
+		switch {
+		case ev.connected && m.unloaded:
 			// Started while the server was away: it is back.
-			return tea.Batch(next(msg.gen, msg.feed), m.loadPage(true))
-		}
-		return next(msg.gen, msg.feed)
-	case changeMsg:
-		if msg.gen != m.gen {
-			return nil
-		}
-		m.lastRev = msg.c.Rev
-		m.list.apply(msg.c, m.parsed)
-		cmds := []tea.Cmd{next(msg.gen, m.feed)}
-		if m.detail != nil && m.detail.id == msg.c.ID && msg.c.Issue != nil {
-			// Its timeline and relations changed too: read them again.
-			m.detail.issue = msg.c.Issue
-			m.detail.fill(m.opts.Now())
-			cmds = append(cmds, m.loadDetail(m.detail.id))
-		}
-		if !m.countsDue {
-			// The counts and facets of the whole query follow the
-			// changes, read again once they settle.
-			m.countsDue = true
-			cmds = append(cmds, tea.Tick(countsDelay, func(time.Time) tea.Msg { return countsDueMsg{gen: msg.gen} }))
+			cmds = append(cmds, m.loadPage(true))
+		case ev.resync:
+			m.setStatus("changes were missed: reloaded", false)
+			cmds = append(cmds, m.loadPage(true))
+		case ev.change != nil:
+			cmds = append(cmds, m.applyChange(*ev.change))
 		}
 		return tea.Batch(cmds...)
 	case countsDueMsg:
 		m.countsDue = false
-		if msg.gen == m.gen {
+		if msg.gen == m.live.gen {
 			return m.loadCounts()
 		}
 	case countsMsg:
 		if msg.err == nil && msg.seq == m.seq {
 			m.list.total, m.list.facets = msg.total, msg.facets
-		}
-	case feedEndMsg:
-		if msg.gen != m.gen || m.ctx.Err() != nil {
-			return nil
-		}
-		if isResync(msg.err) {
-			m.setStatus("changes were missed: reloaded", false)
-			return tea.Batch(m.loadPage(true), m.subscribe(0))
-		}
-		return m.reconnect(msg.err)
-	case retryMsg:
-		if msg.gen == m.gen {
-			return m.subscribe(m.lastRev)
 		}
 	case statusMsg:
 		m.setStatus(string(msg), false)
@@ -540,20 +486,28 @@ var pastTense = map[string]string{
 	"snooze": "snoozed", "unsnooze": "unsnoozed",
 }
 
-// reconnect waits, longer each time (to 30 s), and subscribes again from
-// the last change seen.
-func (m *Model) reconnect(err error) tea.Cmd {
-	d := m.backoff
-	m.backoff = min(2*m.backoff, 30*time.Second)
-	m.conn = fmt.Sprintf("offline (%s), retrying in %s", problem(err), d)
-	return retryAfter(m.gen, d)
+// applyChange takes one change of the feed into the list, the open detail
+// pane and (once changes settle) the counts.
+func (m *Model) applyChange(c kite.IssueChange) tea.Cmd {
+	m.list.apply(c, m.parsed)
+	var cmds []tea.Cmd
+	if m.detail != nil && m.detail.id == c.ID && c.Issue != nil {
+		// Its timeline and relations changed too: read them again.
+		m.detail.issue = c.Issue
+		m.detail.fill(m.opts.Now())
+		cmds = append(cmds, m.loadDetail(m.detail.id))
+	}
+	if !m.countsDue {
+		// The counts and facets of the whole query follow the changes,
+		// read again once they settle.
+		m.countsDue = true
+		gen := m.live.gen
+		cmds = append(cmds, tea.Tick(countsDelay, func(time.Time) tea.Msg { return countsDueMsg{gen: gen} }))
+	}
+	return tea.Batch(cmds...)
 }
 
-func (m *Model) stop() {
-	if m.feedCancel != nil {
-		m.feedCancel()
-	}
-}
+func (m *Model) stop() { m.live.stop() }
 
 func (m *Model) setStatus(s string, isErr bool) { m.status, m.statusErr = s, isErr }
 
@@ -614,9 +568,9 @@ func (m *Model) Screen() string {
 }
 
 func (m *Model) statusLine() string {
-	right := styleLive.Render("● " + m.conn)
-	if m.conn != "live" {
-		right = styleDim.Render("○ " + m.conn)
+	right := styleLive.Render("● " + m.live.conn)
+	if m.live.conn != "live" {
+		right = styleDim.Render("○ " + m.live.conn)
 	}
 	left := m.status
 	switch {

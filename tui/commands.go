@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -158,22 +157,9 @@ func (m *Model) act(verb string, ids []string, arg string) tea.Cmd {
 	}
 }
 
-// subscribe (re)starts the feed of the current namespace after revision
-// after. The feed is not filtered by the query: the list needs to hear of
-// issues that stop matching it, to take them out.
+// subscribe (re)starts the view's feed after revision after.
 func (m *Model) subscribe(after uint64) tea.Cmd {
-	if m.feedCancel != nil {
-		m.feedCancel()
-	}
-	m.gen++
-	ctx, cancel := context.WithCancel(m.ctx)
-	m.feedCancel = cancel
-	gen, b, ns := m.gen, m.backend, m.namespaces()
-	m.conn = "connecting"
-	return func() tea.Msg {
-		feed, err := b.Subscribe(ctx, kite.ChangeRequest{Namespaces: ns, After: after})
-		return feedMsg{gen: gen, feed: feed, err: err}
-	}
+	return m.live.subscribe(m.namespaces(), after)
 }
 
 // next waits for the feed's next change.

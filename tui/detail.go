@@ -1,6 +1,7 @@
 package tui
 
 import (
+	tea "charm.land/bubbletea/v2"
 	"fmt"
 	"strings"
 	"time"
@@ -78,4 +79,11 @@ func (d *detailPane) fill(now time.Time) {
 	}
 	// Wrapped to the pane: the viewport cuts what is wider.
 	d.view.SetContent(lipgloss.NewStyle().Width(max(d.view.Width(), 20)).Render(b.String()))
+}
+
+// Update scrolls the pane with the keys the viewport knows.
+func (d *detailPane) Update(msg tea.KeyPressMsg) tea.Cmd {
+	var cmd tea.Cmd
+	d.view, cmd = d.view.Update(msg)
+	return cmd
 }

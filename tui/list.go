@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"fmt"
 	"slices"
 	"strconv"
@@ -250,4 +252,29 @@ func cut(s string, n int) string {
 		r = r[:len(r)-1]
 	}
 	return string(r) + "…"
+}
+
+// Update takes the list's own keys (moving, selecting) and reports
+// whether the key was one of them.
+func (l *issueList) Update(msg tea.KeyPressMsg, k listKeys) bool {
+	switch {
+	case key.Matches(msg, k.Up):
+		l.move(-1)
+	case key.Matches(msg, k.Down):
+		l.move(1)
+	case key.Matches(msg, k.PageUp):
+		l.move(-l.height)
+	case key.Matches(msg, k.PageDown):
+		l.move(l.height)
+	case key.Matches(msg, k.Top):
+		l.moveTo(0)
+	case key.Matches(msg, k.Bottom):
+		l.moveTo(len(l.rows) - 1)
+	case key.Matches(msg, k.Select):
+		l.toggle()
+		l.move(1)
+	default:
+		return false
+	}
+	return true
 }

@@ -1,7 +1,11 @@
 package tui
 
 import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 )
 
@@ -52,4 +56,33 @@ func (p *prompt) view() string {
 		v += "\n" + styleError.Render(cut(oneLine(p.err), p.width))
 	}
 	return v
+}
+
+// promptOutcome is what a key did to a prompt.
+type promptOutcome struct {
+	state  promptState
+	answer string // when answered, trimmed
+}
+
+type promptState int
+
+const (
+	promptEditing promptState = iota
+	promptAnswered
+	promptCancelled
+)
+
+// Update takes a key: enter answers, esc cancels, anything else edits
+// (and clears the last objection).
+func (p *prompt) Update(msg tea.KeyPressMsg, k promptKeys) (promptOutcome, tea.Cmd) {
+	switch {
+	case key.Matches(msg, k.Cancel):
+		return promptOutcome{state: promptCancelled}, nil
+	case key.Matches(msg, k.Accept):
+		return promptOutcome{state: promptAnswered, answer: strings.TrimSpace(p.input.Value())}, nil
+	}
+	var cmd tea.Cmd
+	p.input, cmd = p.input.Update(msg)
+	p.err = ""
+	return promptOutcome{}, cmd
 }
