@@ -102,7 +102,7 @@ func principalName(ctx context.Context) string {
 }
 
 var (
-	errIssueNotFound    = Errorf(ENOTFOUND, "Issue not found")
+	errIssueNotFound    = &Error{Code: ENOTFOUND, Message: "Issue not found", Field: "id"}
 	errIssuesNotFound   = Errorf(ENOTFOUND, "one or both issues not found")
 	errRelationNotFound = Errorf(ENOTFOUND, "relationship not found")
 )

@@ -178,3 +178,12 @@ func TestPinnedByPut(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.Code, "%s", res.Raw)
 	assert.Empty(t, res.Issue(t).Pinned)
 }
+
+// TestTriageNotFoundNamesTheID: a triage change of an issue the caller
+// cannot see (or that does not exist) is a 404 naming the id.
+func TestTriageNotFoundNamesTheID(t *testing.T) {
+	ts := newTestServer(t)
+	res := ts.do(t, http.MethodPut, "/api/v1/issues/01a22a3e-2f7e-7d6c-9e5d-03c3f65bad6f/assignee", map[string]string{"assignee": "bob"})
+	requireError(t, res, http.StatusNotFound, "Issue not found")
+	assert.Equal(t, "id", res.JSON(t)["field"])
+}

@@ -286,5 +286,5 @@ func be64(b []byte) uint64 {
 
 var (
 	errClosed        = kite.Errorf(kite.EUNAVAILABLE, "storage is closed")
-	errIssueNotFound = kite.Errorf(kite.ENOTFOUND, "Issue not found")
+	errIssueNotFound = &kite.Error{Code: kite.ENOTFOUND, Message: "Issue not found", Field: "id"}
 )

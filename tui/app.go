@@ -339,11 +339,16 @@ func (m *Model) run(verb string) tea.Cmd {
 }
 
 // ask opens a prompt for an action that takes text; its enter confirms.
+// The silence's says what it would mute now: the query's issues, which
+// the list shows.
 func (m *Model) ask(kind promptKind) tea.Cmd {
 	if len(m.targets()) == 0 && kind != promptSilence {
 		return nil
 	}
 	m.prompt = newPrompt(kind, "", m.width)
+	if kind == promptSilence {
+		m.prompt.input.Prompt = fmt.Sprintf("silence the %d issue(s) of this query for SPAN and why: ", m.list.total)
+	}
 	return nil
 }
 
@@ -407,7 +412,7 @@ func (m *Model) result(msg tea.Msg) tea.Cmd {
 		}
 	case detailMsg:
 		if m.detail != nil && m.detail.id == msg.id {
-			m.detail.issue, m.detail.timeline, m.detail.err = msg.issue, msg.timeline, msg.err
+			m.detail.issue, m.detail.timeline, m.detail.comments, m.detail.err = msg.issue, msg.timeline, msg.comments, msg.err
 			m.detail.fill(m.opts.Now())
 		}
 	case actionMsg:

@@ -407,7 +407,7 @@ func TestTriageKeys(t *testing.T) {
 	assert.Empty(t, copied)
 
 	keys(tm, "S")
-	waitFor(t, tm, "silence this query for SPAN and why:")
+	waitFor(t, tm, "silence the 4 issue(s) of this query for SPAN and why:")
 	typeText(tm, "2h the e2e cluster is being upgraded")
 	keys(tm, "enter")
 	waitFor(t, tm, "mutes this query until")
@@ -461,7 +461,11 @@ func TestLiveCountsAndDetail(t *testing.T) {
 	waitFor(t, tm, "Timeline")
 	_, err = s.AddComment(ctx, list.Issues[0].ID, "the registry is back", "carol")
 	require.NoError(t, err)
-	waitFor(t, tm, "the registry is back")
+	waitFor(t, tm, "Comments")
+	waitFor(t, tm, "carol  the registry is back")
+	_, err = s.Assign(ctx, list.Issues[0].ID, "team-registry", "carol")
+	require.NoError(t, err)
+	waitFor(t, tm, "assignee  team-registry")
 	final(t, tm)
 }
 
@@ -541,7 +545,9 @@ func TestScreensGolden(t *testing.T) {
 		}{
 			{"confirm", []string{"a"}, "acknowledge 1 issue(s)? y/n"},
 			{"assign", []string{"A"}, "assign to (user or team):"},
-			{"silence", []string{"S"}, "silence this query for SPAN and why:"},
+			{"silence", []string{"S"}, "silence the 4 issue(s) of this query"},
+			{"comment", []string{"c"}, "comment:"},
+			{"snooze", []string{"z"}, "snooze for"},
 			{"selection", []string{" ", " "}, "2 selected · esc clears"},
 		} {
 			t.Run(fmt.Sprintf("%s_%dx%d", c.name, size[0], size[1]), func(t *testing.T) {

@@ -25,6 +25,7 @@ type (
 		id       string
 		issue    *kite.Issue
 		timeline []kite.Event
+		comments []kite.Comment
 		err      error
 	}
 	// actionMsg reports a resolve, reopen or delete.
@@ -102,7 +103,14 @@ func (m *Model) loadDetail(id string) tea.Cmd {
 			return detailMsg{id: id, err: err}
 		}
 		tl, err := b.Timeline(ctx, id)
-		return detailMsg{id: id, issue: is, timeline: tl, err: err}
+		if err != nil {
+			return detailMsg{id: id, issue: is, err: err}
+		}
+		var comments []kite.Comment
+		if is.Comments > 0 {
+			comments, err = b.Comments(ctx, id)
+		}
+		return detailMsg{id: id, issue: is, timeline: tl, comments: comments, err: err}
 	}
 }
 

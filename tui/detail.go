@@ -18,6 +18,7 @@ type detailPane struct {
 	id       string
 	issue    *kite.Issue
 	timeline []kite.Event
+	comments []kite.Comment
 	err      error
 	view     viewport.Model
 }
@@ -71,6 +72,20 @@ func (d *detailPane) fill(now time.Time) {
 			fmt.Fprintf(&b, "\n%s %s %s", styleDim.Render("related"), r.Source.ID, oneLine(r.Source.Title))
 		}
 	}
+	if is.AckedBy != "" || is.Assignee != "" || is.Snooze != nil || len(is.Muted) > 0 {
+		b.WriteString("\n")
+		for _, kv := range [][2]string{{"acked", is.AckedBy}, {"assignee", is.Assignee}, {"snoozed", snoozeLine(is.Snooze)}, {"muted", strings.Join(is.Muted, ", ")}} {
+			if kv[1] != "" {
+				fmt.Fprintf(&b, "\n%s  %s", styleDim.Render(kv[0]), kv[1])
+			}
+		}
+	}
+	if len(d.comments) > 0 {
+		b.WriteString("\n\n" + styleHeader.Render("Comments"))
+		for _, c := range d.comments {
+			fmt.Fprintf(&b, "\n%s  %s", styleDim.Render(c.CreatedAt.Format("2006-01-02 15:04")+" "+c.Author), c.Text)
+		}
+	}
 	if len(d.timeline) > 0 {
 		b.WriteString("\n\n" + styleHeader.Render("Timeline"))
 		for _, e := range d.timeline {
@@ -86,4 +101,11 @@ func (d *detailPane) Update(msg tea.KeyPressMsg) tea.Cmd {
 	var cmd tea.Cmd
 	d.view, cmd = d.view.Update(msg)
 	return cmd
+}
+
+func snoozeLine(z *kite.Snooze) string {
+	if z == nil {
+		return ""
+	}
+	return z.String()
 }

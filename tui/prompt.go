@@ -40,7 +40,7 @@ func newPrompt(kind promptKind, value string, width int) *prompt {
 	in.Prompt = map[promptKind]string{
 		promptQuery: "/", promptNamespace: "namespace: ", promptCommand: ":",
 		promptAssign: "assign to (user or team): ", promptComment: "comment: ",
-		promptSnooze: "snooze for (30m, 2h, 7d): ", promptSilence: "silence this query for SPAN and why: ",
+		promptSnooze: "snooze for (30m, 2h, 7d): ", promptSilence: "silence this query for SPAN and why: ", // with the count: Model.ask
 	}[kind]
 	// The width first: the value then scrolls within it.
 	in.SetWidth(max(width-lipgloss.Width(in.Prompt)-2, 10))

@@ -94,7 +94,7 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 	keys("Enter")
 	waitScreen("snoozed 1 issue(s)")
 	keys("S")
-	waitScreen("silence this query for SPAN and why:")
+	waitScreen("silence the 1 issue(s) of this query for SPAN and why:")
 	keys("-l", "1h nightly cluster maintenance")
 	keys("Enter")
 	waitScreen("mutes this query until")
