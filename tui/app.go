@@ -22,6 +22,9 @@ type Options struct {
 	User string
 	// Now is the clock for ages; tests fix it.
 	Now func() time.Time
+	// Open opens a URL in the user's browser; nil (no desktop session)
+	// copies it instead.
+	Open func(url string) error
 	// AllNamespaces starts on every namespace the user may read.
 	AllNamespaces bool
 	// Copy puts text on a clipboard; nil uses the terminal's, through

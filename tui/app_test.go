@@ -406,6 +406,22 @@ func TestTriageKeys(t *testing.T) {
 	waitFor(t, tm, "this issue has no log link")
 	assert.Empty(t, copied)
 
+	// The palette undoes: unack, unassign, unsnooze, each confirmed (on
+	// the first row again: the selection above moved the cursor).
+	keys(tm, "g")
+	for _, c := range []struct{ cmd, done string }{{"unack", "unacknowledged 1"}, {"unassign", "unassigned 1"}, {"unsnooze", "unsnoozed 1"}} {
+		keys(tm, ":")
+		typeText(tm, c.cmd)
+		keys(tm, "enter")
+		waitFor(t, tm, "? y/n")
+		keys(tm, "y")
+		waitFor(t, tm, c.done)
+	}
+	after := first()
+	assert.Empty(t, after.AckedBy)
+	assert.Empty(t, after.Assignee)
+	assert.Nil(t, after.Snooze)
+
 	keys(tm, "S")
 	waitFor(t, tm, "silence the 4 issue(s) of this query for SPAN and why:")
 	typeText(tm, "2h the e2e cluster is being upgraded")

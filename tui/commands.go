@@ -209,8 +209,9 @@ func (m *Model) silence(text string) tea.Cmd {
 	}
 }
 
-// copyLogLink puts the current issue's log link on the clipboard: a
-// console over ssh cannot open a browser where its user sits.
+// copyLogLink opens the current issue's log link where a browser can be
+// opened (Options.Open), else puts it on the clipboard: a console over ssh
+// cannot open a browser where its user sits.
 func (m *Model) copyLogLink() tea.Cmd {
 	var is *kite.Issue
 	if m.detail != nil && m.detail.issue != nil {
@@ -230,6 +231,12 @@ func (m *Model) copyLogLink() tea.Cmd {
 	if link == "" {
 		m.setStatus("this issue has no log link", true)
 		return nil
+	}
+	if m.opts.Open != nil {
+		if err := m.opts.Open(link); err == nil {
+			m.setStatus("opened "+link, false)
+			return nil
+		}
 	}
 	m.setStatus("copied "+link, false)
 	if m.opts.Copy == nil {

@@ -33,7 +33,7 @@ func newListKeys() listKeys {
 		Comment:        key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "comment")),
 		Snooze:         key.NewBinding(key.WithKeys("z"), key.WithHelp("z", "snooze")),
 		Silence:        key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "silence the query")),
-		Logs:           key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "copy the log link")),
+		Logs:           key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "open the log link")),
 		ClearSelection: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear the selection")),
 		Namespace:      key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "switch namespace")),
 		Palette:        key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "command")),

@@ -2,6 +2,8 @@ package main
 
 import (
 	"log/slog"
+	"os/exec"
+	"runtime"
 
 	"github.com/spf13/cobra"
 
@@ -33,7 +35,8 @@ server's event stream. Press ? for the keys.`,
 			if err != nil {
 				return err
 			}
-			opts := tui.Options{Namespace: ns, Query: query, User: firstOf(user, envValue(env, "USER")), AllNamespaces: allNS}
+			opts := tui.Options{Namespace: ns, Query: query, User: firstOf(user, envValue(env, "USER")), AllNamespaces: allNS,
+				Open: desktopOpener(env)}
 			// Errors go to the status line; nothing may print over the screen.
 			slog.SetDefault(slog.New(slog.DiscardHandler))
 			return tui.Run(cmd.Context(), c, opts)
@@ -44,4 +47,17 @@ server's event stream. Press ? for the keys.`,
 	cmd.Flags().StringVar(&user, "as", "", "who the console's writes are recorded as (default $USER)")
 	cmd.Flags().BoolVarP(&allNS, "all-namespaces", "A", false, "start on every namespace you may read")
 	return cmd
+}
+
+// desktopOpener opens URLs in a browser when the console runs in a desktop
+// session with the platform's opener; nil otherwise (over ssh: the console
+// copies the link instead).
+func desktopOpener(env lookupEnv) func(string) error {
+	_, x11 := env("DISPLAY")
+	_, wayland := env("WAYLAND_DISPLAY")
+	opener := platformOpener()
+	if opener == "" || (runtime.GOOS != "darwin" && !x11 && !wayland) {
+		return nil
+	}
+	return func(url string) error { return exec.Command(opener, url).Start() }
 }
