@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -165,4 +166,50 @@ func waitHTTP(t *testing.T, url string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("%s did not answer 200 within 30s", url)
+}
+
+// TestTUIAsksTheTerminalNothing runs the real console on a pseudo-terminal
+// that never answers (script(1) with nothing behind it): it must draw
+// without first asking the terminal for its colours (OSC 10/11). Under
+// Bubble Tea v1 its styling sent OSC 11 and waited for the answer, 5 s on
+// such a terminal.
+func TestTUIAsksTheTerminalNothing(t *testing.T) {
+	scriptBin, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("script(1) is not installed (Debian's bsdutils has it)")
+	}
+	srv := startServer(t, t.TempDir(), "--demo")
+	waitHTTP(t, srv.url("/api/v1/search?namespace=team-a&q=is:active"))
+	cmd := exec.Command(scriptBin, "-qfc", fmt.Sprintf("%s tui --server %s -n team-a -q ''", os.Args[0], srv.url("")), "/dev/null")
+	cmd.Env = append(os.Environ(), "KITE_TEST_MAIN=1", "TERM=xterm-256color")
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "e2e-nightly") }, 20*time.Second, 20*time.Millisecond,
+		"the first page is drawn")
+	for _, q := range []string{"\x1b]10;?", "\x1b]11;?"} {
+		assert.NotContains(t, out.String(), q)
+	}
+	_, _ = stdin.Write([]byte("q"))
+}
+
+// lockedBuffer is a child's output read while it writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
