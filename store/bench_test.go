@@ -1,13 +1,18 @@
 package store_test
 
 import (
+	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/konflux-ci/kite"
 	"github.com/konflux-ci/kite/store"
@@ -188,4 +193,59 @@ func BenchmarkReportWithSilences(b *testing.B) {
 			})
 		})
 	}
+}
+
+// BenchmarkRawGroupCommit is this machine's storage ceiling for Kite's
+// kind of write, without Kite: 32 writers, each write a ~1 KB record and
+// three index keys, grouped into commits by bbolt's own Batch (one fsync
+// per commit). Ingest through HTTP is measured against it (docs).
+func BenchmarkRawGroupCommit(b *testing.B) {
+	db, err := bolt.Open(filepath.Join(b.TempDir(), "raw.db"), 0o600, &bolt.Options{NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+	buckets := [][]byte{[]byte("records"), []byte("by_ns"), []byte("by_scope"), []byte("fp")}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		for _, name := range buckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	db.MaxBatchDelay = time.Millisecond
+	record := bytes.Repeat([]byte("x"), 1024)
+	var n atomic.Int64
+	b.SetParallelism(16) // 32 writers on 2 cores
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id, err := uuid.NewV7()
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			i := n.Add(1)
+			err = db.Batch(func(tx *bolt.Tx) error {
+				if err := tx.Bucket(buckets[0]).Put(id[:], record); err != nil {
+					return err
+				}
+				for j, name := range buckets[1:] {
+					k := fmt.Appendf(nil, "bench-%d\x00%d\x00%x", i%10, j, id[:])
+					if err := tx.Bucket(name).Put(k, nil); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
 }
