@@ -59,6 +59,24 @@ type Issue struct {
 	Muted []string `json:"muted,omitempty"`
 }
 
+// LogLink is where the issue's logs are: its failure's log URL, else its
+// "Pipeline Run Logs" link (the original's), else its first link; "" when
+// it has none.
+func (is *Issue) LogLink() string {
+	if f := is.Failure; f != nil && f.LogURL != "" {
+		return f.LogURL
+	}
+	for _, l := range is.Links {
+		if l.Title == "Pipeline Run Logs" {
+			return l.URL
+		}
+	}
+	if len(is.Links) > 0 {
+		return is.Links[0].URL
+	}
+	return ""
+}
+
 // PinnableFields are the fields a person's edit pins.
 var PinnableFields = []string{"title", "severity"}
 

@@ -49,17 +49,14 @@ func (t *Target) lower() *Target {
 // MatchesTarget is Matches for a prepared issue.
 func (q *Query) MatchesTarget(target *Target) bool {
 	is := target.is
-	named := false
+	// Positive ns: terms are alternatives: one of them must name it.
+	named, in := false, false
 	for _, t := range q.Terms {
 		if t.namesNamespace() {
-			named = true
-			if is.Namespace == t.Text {
-				named = false // one of them is enough
-				break
-			}
+			named, in = true, in || t.Text == is.Namespace
 		}
 	}
-	if named {
+	if named && !in {
 		return false
 	}
 	// Field comparisons first: most issues fail one of them, and then

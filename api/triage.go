@@ -89,23 +89,20 @@ func (s *server) comments(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) addComment(w http.ResponseWriter, r *http.Request) error {
-	var body commentBody
-	if err := decodeBody(w, r, s.maxBody, &body); err != nil {
-		return err
-	}
-	id, who, err := s.issueAction(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.svc.AddComment(r.Context(), id, body.Text, who)
-	if err != nil {
-		return err
-	}
-	s.writeJSON(w, r, http.StatusCreated, c)
-	return nil
+	return s.commentWrite(w, r, http.StatusCreated, func(ctx context.Context, id, text, who string) (*kite.Comment, error) {
+		return s.svc.AddComment(ctx, id, text, who)
+	})
 }
 
 func (s *server) editComment(w http.ResponseWriter, r *http.Request) error {
+	return s.commentWrite(w, r, http.StatusOK, func(ctx context.Context, id, text, who string) (*kite.Comment, error) {
+		return s.svc.EditComment(ctx, id, mux.Vars(r)["commentId"], text, who)
+	})
+}
+
+// commentWrite reads a comment's text, writes it as the caller and answers
+// the comment with status.
+func (s *server) commentWrite(w http.ResponseWriter, r *http.Request, status int, write func(ctx context.Context, id, text, who string) (*kite.Comment, error)) error {
 	var body commentBody
 	if err := decodeBody(w, r, s.maxBody, &body); err != nil {
 		return err
@@ -114,11 +111,11 @@ func (s *server) editComment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := s.svc.EditComment(r.Context(), id, mux.Vars(r)["commentId"], body.Text, who)
+	c, err := write(r.Context(), id, body.Text, who)
 	if err != nil {
 		return err
 	}
-	s.writeJSON(w, r, http.StatusOK, c)
+	s.writeJSON(w, r, status, c)
 	return nil
 }
 

@@ -98,6 +98,12 @@ func benchReport(i int, pipeline string) kite.Report {
 
 func BenchmarkReportNewScope(b *testing.B) {
 	s, _ := seededStore(b)
+	reportNewScopes(b, s)
+}
+
+// reportNewScopes reports b.N failures of new scopes from 16 writers per
+// core, timing only them.
+func reportNewScopes(b *testing.B, s *store.Store) {
 	var n atomic.Int64
 	b.SetParallelism(16) // 16 × GOMAXPROCS concurrent writers
 	b.ResetTimer()
@@ -179,18 +185,7 @@ func BenchmarkReportWithSilences(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			var n atomic.Int64
-			b.SetParallelism(16)
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					i := int(n.Add(1))
-					if _, err := s.Report(ctx, benchReport(i, fmt.Sprintf("new-%d-%d", b.N, i))); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
+			reportNewScopes(b, s)
 		})
 	}
 }

@@ -28,9 +28,11 @@ var _ kite.Silencer = (*Store)(nil)
 type silenceQueries struct {
 	mu sync.Mutex
 	m  map[string]parsedSilence
-	// decoded are the silences as of the bucket's sequence seq.
+	// decoded are the silences as of the bucket's sequence seq (loaded:
+	// read at all, an empty bucket included).
 	decoded []activeSilence
 	seq     uint64
+	loaded  bool
 }
 
 type parsedSilence struct {
@@ -92,7 +94,7 @@ func (t *txn) activeSilences(cache *silenceQueries) (activeSilences, error) {
 // yet roll back, and a later one reach the same sequence.
 func (c *silenceQueries) all(b *bolt.Bucket, cacheable bool) ([]activeSilence, error) {
 	c.mu.Lock()
-	seq, ok := c.seq, c.decoded != nil
+	seq, ok := c.seq, c.loaded
 	c.mu.Unlock()
 	if cacheable && ok && seq == b.Sequence() {
 		c.mu.Lock()
@@ -118,7 +120,7 @@ func (c *silenceQueries) all(b *bolt.Bucket, cacheable bool) ([]activeSilence, e
 	if cacheable {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		c.seq, c.decoded = b.Sequence(), out
+		c.seq, c.decoded, c.loaded = b.Sequence(), out, true
 	}
 	return out, nil
 }
@@ -132,9 +134,13 @@ func (t *txn) muteOf(is *kite.Issue) error {
 	if err != nil {
 		return err
 	}
+	candidates := act[is.Namespace]
+	if len(candidates) == 0 && len(is.Muted) == 0 {
+		return nil
+	}
 	var muted []string
 	target := kite.NewTarget(is)
-	for _, a := range act[is.Namespace] {
+	for _, a := range candidates {
 		if a.q.MatchesTarget(target) {
 			muted = append(muted, a.s.ID)
 		}
@@ -353,32 +359,47 @@ func (s *Store) changeSilence(ctx context.Context, id, actor string, edit func(t
 // or ended since the last refresh (the service's waker calls it at each
 // start and end); it returns how many issues changed.
 func (s *Store) RefreshSilences(ctx context.Context) (int, error) {
+	// Most wake-ups pass no edge: a read says so without a write.
+	var due bool
+	err := s.view(func(tx *bolt.Tx) error {
+		namespaces, err := s.passedEdges(tx, s.now())
+		due = len(namespaces) > 0
+		return err
+	})
+	if err != nil || !due {
+		return 0, err
+	}
 	n := 0
-	err := s.update(ctx, func(t *txn) error {
-		meta := t.tx.Bucket(bucketMeta)
-		last := time.Unix(0, int64(be64(meta.Get(keySilencesAt)))).UTC() //nolint:gosec // written from UnixNano
-		var namespaces []string
-		err := t.tx.Bucket(bucketSilence).ForEach(func(k, v []byte) error {
-			sl, err := decodeSilence(k, v)
-			if err != nil {
-				return err
-			}
-			for _, edge := range []time.Time{sl.StartsAt, sl.EndsAt} {
-				if edge.After(last) && !edge.After(t.now) {
-					namespaces = append(namespaces, sl.Namespaces...)
-				}
-			}
-			return nil
-		})
+	err = s.update(ctx, func(t *txn) error {
+		namespaces, err := s.passedEdges(t.tx, t.now)
 		if err != nil {
 			return err
 		}
-		if n, err = t.remute(sortedSet(namespaces), kite.ActorKite); err != nil {
+		if n, err = t.remute(namespaces, kite.ActorKite); err != nil {
 			return err
 		}
 		return t.put(bucketMeta, keySilencesAt, u64(uint64(t.now.UnixNano()))) //nolint:gosec // after 1970
 	})
 	return n, err
+}
+
+// passedEdges are the namespaces of the silences that started or ended
+// after the last refresh and by now.
+func (s *Store) passedEdges(tx *bolt.Tx, now time.Time) ([]string, error) {
+	last := time.Unix(0, int64(be64(tx.Bucket(bucketMeta).Get(keySilencesAt)))).UTC() //nolint:gosec // written from UnixNano
+	all, err := s.queries.all(tx.Bucket(bucketSilence), true)
+	if err != nil {
+		return nil, err
+	}
+	var namespaces []string
+	for _, a := range all {
+		for _, edge := range []time.Time{a.s.StartsAt, a.s.EndsAt} {
+			if edge.After(last) && !edge.After(now) {
+				namespaces = append(namespaces, a.s.Namespaces...)
+			}
+		}
+	}
+	return sortedSet(namespaces), nil
 }
 
 // NextSilenceEdge is the earliest start or end of a silence after now,

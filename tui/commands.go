@@ -222,12 +222,7 @@ func (m *Model) copyLogLink() tea.Cmd {
 	if is == nil {
 		return nil
 	}
-	link := ""
-	if f := is.Failure; f != nil && f.LogURL != "" {
-		link = f.LogURL
-	} else if len(is.Links) > 0 {
-		link = is.Links[0].URL
-	}
+	link := is.LogLink()
 	if link == "" {
 		m.setStatus("this issue has no log link", true)
 		return nil

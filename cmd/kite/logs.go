@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os/exec"
 	"runtime"
-	"slices"
 
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
@@ -35,7 +34,7 @@ names runs by UID, which tkn cannot look up).`,
 			if tkn {
 				return tknLogs(cmd, is)
 			}
-			link := logLink(is)
+			link := is.LogLink()
 			if link == "" {
 				return kite.Errorf(kite.ENOTFOUND, "issue %s has no log link", is.ID)
 			}
@@ -54,20 +53,6 @@ names runs by UID, which tkn cannot look up).`,
 	cmd.Flags().BoolVar(&tkn, "tkn", false, "run tkn pipelinerun logs for the failed run")
 	cmd.Flags().BoolVar(&print, "print", false, "print the link, even on a terminal")
 	return cmd
-}
-
-// logLink is where an issue's logs are.
-func logLink(is *kite.Issue) string {
-	if f := is.Failure; f != nil && f.LogURL != "" {
-		return f.LogURL
-	}
-	if i := slices.IndexFunc(is.Links, func(l kite.Link) bool { return l.Title == "Pipeline Run Logs" }); i >= 0 {
-		return is.Links[i].URL
-	}
-	if len(is.Links) > 0 {
-		return is.Links[0].URL
-	}
-	return ""
 }
 
 func tknLogs(cmd *cobra.Command, is *kite.Issue) error {

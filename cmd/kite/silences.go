@@ -152,11 +152,7 @@ func (c *silenceCmds) createCmd() *cobra.Command {
 			if r.EndsAt.IsZero() {
 				return usageErrorf("give --for or --until")
 			}
-			sl, err := s.client.CreateSilence(cmd.Context(), r, c.actor(sp.as))
-			if err != nil {
-				return err
-			}
-			return s.print.silences([]kite.Silence{*sl})
+			return s.printSilence(s.client.CreateSilence(cmd.Context(), r, c.actor(sp.as)))
 		},
 	}
 	c.specFlags(cmd, sp, true)
@@ -187,11 +183,7 @@ func (c *silenceCmds) updateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			sl, err := s.client.UpdateSilence(cmd.Context(), args[0], r, c.actor(sp.as))
-			if err != nil {
-				return err
-			}
-			return s.print.silences([]kite.Silence{*sl})
+			return s.printSilence(s.client.UpdateSilence(cmd.Context(), args[0], r, c.actor(sp.as)))
 		},
 	}
 	c.specFlags(cmd, sp, true)
@@ -266,6 +258,14 @@ func (c *silenceCmds) previewCmd() *cobra.Command {
 	c.specFlags(cmd, sp, false)
 	cmd.Flags().IntVar(&limit, "limit", 50, "issues to show")
 	return cmd
+}
+
+// printSilence prints the silence a write answered, or its error.
+func (s *session) printSilence(sl *kite.Silence, err error) error {
+	if err != nil {
+		return err
+	}
+	return s.print.silences([]kite.Silence{*sl})
 }
 
 // silences prints silences.
