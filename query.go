@@ -15,7 +15,7 @@ import (
 // Query is a parsed search in Kite's query language, shared by the API,
 // the CLI and the TUI (docs/search.md). Its terms are ANDed, except the
 // positive ns: terms, which are alternatives (see Namespaces); Sort orders
-// the results (relevance first when free text is present and no sort:).
+// the results (newest detection first when there is no sort:).
 type Query struct {
 	Terms []Term
 	Sort  []SortKey
@@ -244,8 +244,7 @@ func (q *Query) BindCaller(name string) error {
 	return nil
 }
 
-// HasText reports whether the query has free words or phrases, which make
-// relevance the default order.
+// HasText reports whether the query has free words or phrases.
 func (q *Query) HasText() bool {
 	return slices.ContainsFunc(q.Terms, func(t Term) bool { return !t.Negated && t.Kind != TermField })
 }
@@ -645,6 +644,9 @@ func parseSortKey(pos int, v string) (SortKey, error) {
 	if !ok {
 		names := slices.Sorted(maps.Keys(sortFields))
 		return SortKey{}, queryError(pos, fmt.Sprintf("cannot sort by %q (expected one of %s)", name, strings.Join(names, ", ")))
+	}
+	if f == FieldRelevance {
+		desc = true // best first, however it is written: worst first serves nobody
 	}
 	return SortKey{Field: f, Desc: desc}, nil
 }

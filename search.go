@@ -42,8 +42,11 @@ type SearchRequest struct {
 
 // SearchResult is one page of matches, in the query's order.
 type SearchResult struct {
-	Hits  []SearchHit
-	Total int
+	Hits []SearchHit
+	// Total counts the matches; when TotalIsLowerBound it is only where
+	// counting stopped ("10,000+"), and there are more.
+	Total             int
+	TotalIsLowerBound bool
 	// Facets maps each requested facet field to its counts, largest first.
 	Facets map[string][]FacetCount
 	// NextCursor continues after the last hit; empty on the last page.

@@ -328,7 +328,7 @@ func (c *Client) Search(ctx context.Context, r kite.SearchRequest) (*kite.Search
 	if err := c.do(ctx, http.MethodGet, "/api/v1/search", q, "", nil, &out); err != nil {
 		return nil, err
 	}
-	return &kite.SearchResult{Hits: out.Data, Total: out.Total, Facets: out.Facets, NextCursor: out.NextCursor}, nil
+	return &kite.SearchResult{Hits: out.Data, Total: out.Total, TotalIsLowerBound: out.TotalIsLowerBound, Facets: out.Facets, NextCursor: out.NextCursor}, nil
 }
 
 func issuePath(id string) string { return "/api/v1/issues/" + url.PathEscape(id) }

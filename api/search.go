@@ -10,10 +10,12 @@ import (
 
 // searchBody is the reply of GET /api/v1/search.
 type searchBody struct {
-	Data       []kite.SearchHit             `json:"data"`
-	Total      int                          `json:"total"`
-	Facets     map[string][]kite.FacetCount `json:"facets,omitempty"`
-	NextCursor string                       `json:"nextCursor,omitempty"`
+	Data  []kite.SearchHit `json:"data"`
+	Total int              `json:"total"`
+	// TotalIsLowerBound: counting stopped at total; there are more.
+	TotalIsLowerBound bool                         `json:"totalIsLowerBound,omitempty"`
+	Facets            map[string][]kite.FacetCount `json:"facets,omitempty"`
+	NextCursor        string                       `json:"nextCursor,omitempty"`
 }
 
 // search answers the query language. Namespaces come from namespace=
@@ -40,7 +42,10 @@ func (s *server) search(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body := searchBody{Data: make([]kite.SearchHit, len(res.Hits)), Total: res.Total, Facets: res.Facets, NextCursor: res.NextCursor}
+	body := searchBody{
+		Data: make([]kite.SearchHit, len(res.Hits)), Total: res.Total, TotalIsLowerBound: res.TotalIsLowerBound,
+		Facets: res.Facets, NextCursor: res.NextCursor,
+	}
 	for i, h := range res.Hits {
 		h.Issue = wireIssue(h.Issue)
 		body.Data[i] = h

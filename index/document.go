@@ -85,7 +85,9 @@ const (
 
 // timeKey formats a time as a fixed-width UTC string whose byte order is
 // time order.
-func timeKey(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+func timeKey(t time.Time) string { return t.UTC().Format(timeKeyLayout) }
+
+const timeKeyLayout = "2006-01-02T15:04:05.000000000Z"
 
 // countKey formats a count as fixed-width digits whose byte order is
 // numeric order.

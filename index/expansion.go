@@ -115,7 +115,11 @@ func collectTerms(dict bindex.FieldDict, charge func(n int) error) (terms []stri
 // termsSearcher ORs the terms; none matches nothing.
 func termsSearcher(ctx context.Context, r bindex.IndexReader, terms []string, field string, boost float64, o bsearch.SearcherOptions) (bsearch.Searcher, error) {
 	if len(terms) == 0 {
-		return searcher.NewMatchNoneSearcher(r)
+		// A term searcher that finds nothing, not Bleve's match-none
+		// searcher: the conjunctions and disjunctions around it are
+		// merged into posting bitmaps only if every part is a term
+		// searcher.
+		return searcher.NewTermSearcher(ctx, r, noTerm, field, boost, o)
 	}
 	// limit=false: the budget bounded the terms already, and Bleve's own
 	// clause limit is process-wide.

@@ -82,14 +82,13 @@ func (x *Index) Search(ctx context.Context, r Request) (*Result, error) {
 		return nil, kite.Invalid("namespace", "Missing namespace", "a search must name at least one namespace")
 	}
 	order := sortOrder(r.Query)
-	q := toBleve(r.Query, r.Namespaces, r.Substring)
-	if r.MaxExpansion > 0 {
-		q.b.size = r.MaxExpansion
-	}
+	q := x.prepare(r)
 	req := bleve.NewSearchRequestOptions(q, r.Limit, r.Offset, false)
 	req.SortBy(order)
-	if !r.Query.HasText() {
-		req.Score = "none" // ordered by fields: scoring would be wasted work
+	if !slices.Contains(order, "-_score") && !slices.Contains(order, "_score") {
+		// Ordered by fields: scores would be wasted work, and without
+		// them Bleve intersects posting bitmaps instead of scoring.
+		req.Score = "none"
 	}
 	if r.Cursor != "" {
 		after, err := decodeCursor(r.Cursor, order)
@@ -106,33 +105,14 @@ func (x *Index) Search(ctx context.Context, r Request) (*Result, error) {
 		f := facetFields[name]
 		req.AddFacet(name, bleve.NewFacetRequest(f.field, f.size))
 	}
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	if x.idx == nil {
-		return nil, errClosed
-	}
-	if x.faulted.Load() {
-		return nil, errFaulted
-	}
 	start := time.Now()
 	var res *bleve.SearchResult
-	err := x.guard("search", readFault, func() (err error) {
-		res, err = x.idx.SearchInContext(ctx, req)
+	err := x.read(ctx, q, func(idx bleve.Index) (err error) {
+		res, err = idx.SearchInContext(ctx, req)
 		return err
 	})
-	if err != nil && readFault(err) {
-		err = errors.Join(errFaulted, err) // the index reopens before the next search
-	}
-	switch {
-	case err == nil && q.err != nil:
-		err = q.err
-	case err == nil:
-		// A search whose context ended may have stopped early without
-		// an error (its range filter stops admitting candidates).
-		err = ctx.Err()
-	}
 	if err != nil {
-		return nil, fmt.Errorf("search index: %w", err)
+		return nil, err
 	}
 	x.metrics.searchSeconds.Observe(time.Since(start).Seconds())
 
@@ -158,10 +138,40 @@ func (x *Index) Search(ctx context.Context, r Request) (*Result, error) {
 	return out, nil
 }
 
-// sortOrder is the query's sort: its sort: keys, else relevance when it
-// has free text, else newest detection first; issue id breaks ties (one
-// group commit gives a whole batch of issues one detection time) so that
-// cursors are stable.
+// read runs fn over the open index under the read lock and the fault
+// guard. q's own error (a word too broad, a doc value unreadable) and a
+// context that ended are the answer even when Bleve returned without one:
+// a search whose context ended may stop early without an error (its range
+// filter stops admitting candidates).
+func (x *Index) read(ctx context.Context, q *conjunction, fn func(bleve.Index) error) error {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.idx == nil {
+		return errClosed
+	}
+	if x.faulted.Load() {
+		return errFaulted
+	}
+	err := x.guard("search", readFault, func() error { return fn(x.idx) })
+	if err != nil && readFault(err) {
+		err = errors.Join(errFaulted, err) // the index reopens before the next search
+	}
+	switch {
+	case err == nil && q.err != nil:
+		err = q.err
+	case err == nil:
+		err = ctx.Err()
+	}
+	if err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	return nil
+}
+
+// sortOrder is the query's sort: its sort: keys, else newest detection
+// first (with free text too: sort:relevance asks for relevance); issue id
+// breaks ties (one group commit gives a whole batch of issues one
+// detection time) so that cursors are stable.
 func sortOrder(q *kite.Query) []string {
 	var order []string
 	for _, k := range q.Sort {
@@ -172,9 +182,6 @@ func sortOrder(q *kite.Query) []string {
 		order = append(order, f)
 	}
 	if len(order) == 0 {
-		if q.HasText() {
-			order = append(order, "-_score")
-		}
 		order = append(order, "-"+fieldDetectedAt)
 	}
 	return append(order, "-"+fieldID)

@@ -177,10 +177,15 @@ func TestSearchRelevanceAndDefaultOrder(t *testing.T) {
 	x := openFilled(t)
 	// Without text: newest detection first.
 	assert.Equal(t, []string{"pull", "regress", "deps", "timeout"}, hitIDs(search(t, x, "")))
-	// A word in the title outranks the same word in the description only.
-	got := hitIDs(search(t, x, "failed"))
-	require.Len(t, got, 4)
-	assert.Equal(t, "deps", got[3])
+	// With text too: relevance is asked for, not the default.
+	assert.Equal(t, []string{"pull", "regress", "deps", "timeout"}, hitIDs(search(t, x, "failed")))
+	// A word in the title outranks the same word in the description only,
+	// and sort:relevance is best first however it is written.
+	for _, q := range []string{"failed sort:relevance", "failed sort:-relevance"} {
+		got := hitIDs(search(t, x, q))
+		require.Len(t, got, 4)
+		assert.Equal(t, "deps", got[3], q)
+	}
 }
 
 func TestSearchNeverLeavesItsNamespaces(t *testing.T) {

@@ -38,3 +38,12 @@ func (s *Service) PretendRebuilding(p Progress) {
 func (s *Service) LimitSearches(timeout time.Duration, maxExpansion int) {
 	s.searchTimeout, s.maxExpansion = timeout, maxExpansion
 }
+
+// ForcePlan makes the planner walk ("walk") or search the index ("index")
+// wherever it may choose, and stop counting at bound (0: the default).
+func (s *Service) ForcePlan(plan string, bound int) {
+	s.forcePlan, s.countBound = plan, bound
+	if bound == 0 {
+		s.countBound = countBound
+	}
+}

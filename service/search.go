@@ -64,7 +64,7 @@ func (s *Service) Search(ctx context.Context, r kite.SearchRequest) (*kite.Searc
 			req.Facets = r.Facets
 		}
 	}
-	res, err := s.searchIndex(ctx, req)
+	res, lowerBound, err := s.find(ctx, req, false)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,10 @@ func (s *Service) Search(ctx context.Context, r kite.SearchRequest) (*kite.Searc
 	if err != nil {
 		return nil, err
 	}
-	out := &kite.SearchResult{Total: res.Total, Facets: res.Facets, NextCursor: res.NextCursor, Hits: make([]kite.SearchHit, 0, len(issues))}
+	out := &kite.SearchResult{
+		Total: res.Total, TotalIsLowerBound: lowerBound, Facets: res.Facets, NextCursor: res.NextCursor,
+		Hits: make([]kite.SearchHit, 0, len(issues)),
+	}
 	for i, is := range issues {
 		if is == nil {
 			continue // deleted since the index saw it
@@ -89,28 +92,50 @@ func (s *Service) Search(ctx context.Context, r kite.SearchRequest) (*kite.Searc
 	return out, nil
 }
 
-// searchIndex runs one search of the index within the search time limit,
-// and says why a search stopped early.
-func (s *Service) searchIndex(ctx context.Context, r index.Request) (*index.Result, error) {
+// find answers an index request with the plan the planner picks (plan.go):
+// a walk of the store's newest-first order, or a search of the index. It
+// runs within the search time limit, and says why a search stopped early.
+// lowerBound reports that the total is countBound, not every match; exact
+// asks for an exact total.
+func (s *Service) find(ctx context.Context, r index.Request, exact bool) (res *index.Result, lowerBound bool, err error) {
 	sctx, cancel := context.WithTimeout(ctx, s.searchTimeout)
 	defer cancel()
 	r.MaxExpansion = s.maxExpansion
-	res, err := s.idx.Search(sctx, r)
+	walked := false
+	if index.Newest(r.Query) && len(r.Facets) == 0 {
+		var p *planned
+		if p, walked, err = s.plan(sctx, r, exact); walked && err == nil {
+			res = &index.Result{Total: p.total, NextCursor: p.next, Hits: make([]index.Hit, len(p.ids))}
+			for i, id := range p.ids {
+				res.Hits[i] = index.Hit{ID: id}
+			}
+			lowerBound = p.lowerBound
+		}
+	}
+	if err == nil && !walked {
+		res, err = s.idx.Search(sctx, r)
+	}
+	return res, lowerBound, s.stopped(ctx, err)
+}
+
+// stopped classifies a search's error: it counts why a search stopped
+// early, and a search past its time limit becomes a 503 naming it.
+func (s *Service) stopped(ctx context.Context, err error) error {
 	switch {
 	case err == nil:
-		return res, nil
+		return nil
 	case errors.Is(err, index.ErrTooBroad):
 		s.metrics.stopped.WithLabelValues(stopTooBroad).Inc()
 	case ctx.Err() != nil:
 		s.metrics.stopped.WithLabelValues(stopCancelled).Inc()
 	case errors.Is(err, context.DeadlineExceeded):
 		s.metrics.stopped.WithLabelValues(stopTimeout).Inc()
-		return nil, &kite.Error{
+		return &kite.Error{
 			Code: kite.EUNAVAILABLE, Message: "Search stopped", Field: "q", Err: err,
 			Details: fmt.Sprintf("it ran past the %s a search may take: narrow it (fewer or longer words, a time window, fewer namespaces)", s.searchTimeout),
 		}
 	}
-	return nil, err
+	return err
 }
 
 // indexWait bounds how long a search waits for the index to apply what was
@@ -166,9 +191,9 @@ func (s *Service) ListIssues(ctx context.Context, f kite.IssueFilter) (*kite.Iss
 	}
 	f = f.Normalize()
 	s.awaitIndex(ctx)
-	res, err := s.searchIndex(ctx, index.Request{
+	res, _, err := s.find(ctx, index.Request{
 		Query: listQuery(f), Namespaces: []string{f.Namespace}, Limit: f.Limit, Offset: f.Offset, Substring: true,
-	})
+	}, true)
 	if errors.Is(err, index.ErrTooBroad) {
 		// A word part common enough to expand past the index's budget
 		// is cheaper to find by the store's scan of the namespace,

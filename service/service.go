@@ -72,6 +72,11 @@ type Service struct {
 	// maxExpansion is each search's budget of index terms (0: the
 	// index's default); tests lower it.
 	maxExpansion int
+	// countBound is where the planner stops counting (countBound);
+	// forcePlan makes it always walk ("walk") or never ("index") where it
+	// may choose: tests set them.
+	countBound int
+	forcePlan  string
 
 	// wake tells the indexer that the store committed.
 	wake      chan struct{}
@@ -126,6 +131,7 @@ func Open(o Options) (*Service, error) {
 		retain:        o.RetainChanges,
 		runTTL:        o.RunRetention,
 		searchTimeout: o.SearchTimeout,
+		countBound:    countBound,
 		wake:          make(chan struct{}, 1),
 		readyC:        make(chan struct{}),
 		hub:           &hub{subs: map[*subscriber]struct{}{}, wake: make(chan struct{}, 1), metrics: fm},

@@ -76,7 +76,8 @@ func listIndexed(tx *bolt.Tx, f kite.IssueFilter) ([]listed, int) {
 	}
 	page := make([]listed, 0, f.Limit)
 	n := 0
-	walkNewest(tx, f.Namespace, tuples, func(id []byte) bool {
+	walkNewest(tx, []string{f.Namespace}, tuples, nil, func(k []byte, _ tuple) bool {
+		id := k[len(k)-idLen:]
 		if n >= f.Offset {
 			page = append(page, listed{id: bytes.Clone(id)})
 		}
@@ -97,7 +98,8 @@ func listSearched(tx *bolt.Tx, f kite.IssueFilter) ([]listed, int, error) {
 	page := make([]listed, 0, f.Limit)
 	total := 0
 	var err error
-	walkNewest(tx, f.Namespace, matchingTuples(f), func(id []byte) bool {
+	walkNewest(tx, []string{f.Namespace}, matchingTuples(f), nil, func(k []byte, _ tuple) bool {
+		id := k[len(k)-idLen:]
 		title, desc, e := recordText(records.Get(id))
 		if e != nil {
 			err = fmt.Errorf("issue %s: %w", formatID(id), e)
@@ -113,73 +115,6 @@ func listSearched(tx *bolt.Tx, f kite.IssueFilter) ([]listed, int, error) {
 		return true
 	})
 	return page, total, err
-}
-
-// walkNewest calls visit with the id of every issue of namespace ns whose
-// tuple is one of tuples, newest detectedAt first, until visit returns
-// false. Keys within a tuple's by_ns range end with detectedAt(8) id(16),
-// so comparing those suffixes orders the merge of the ranges.
-func walkNewest(tx *bolt.Tx, ns string, tuples []tuple, visit func(id []byte) bool) {
-	b := tx.Bucket(bucketByNS)
-	var heads []*rangeCursor
-	for _, tp := range tuples {
-		if rc := newRangeCursor(b, countKey(ns, tp)); rc != nil {
-			heads = append(heads, rc)
-		}
-	}
-	for len(heads) > 0 {
-		best := 0
-		for i := 1; i < len(heads); i++ {
-			if bytes.Compare(heads[i].suffix(), heads[best].suffix()) > 0 {
-				best = i
-			}
-		}
-		if !visit(heads[best].id()) {
-			return
-		}
-		if !heads[best].prev() {
-			heads = slices.Delete(heads, best, best+1)
-		}
-	}
-}
-
-// rangeCursor walks the keys under one prefix from the last to the first.
-type rangeCursor struct {
-	c      *bolt.Cursor
-	prefix []byte
-	key    []byte
-}
-
-func newRangeCursor(b *bolt.Bucket, prefix []byte) *rangeCursor {
-	rc := &rangeCursor{c: b.Cursor(), prefix: prefix}
-	// Seek to the first key past the range, then step back into it. The
-	// prefix ends with a type code below 0xff, so incrementing its last
-	// byte gives the range's upper bound.
-	upper := bytes.Clone(prefix)
-	upper[len(upper)-1]++
-	k, _ := rc.c.Seek(upper)
-	if k == nil {
-		k, _ = rc.c.Last()
-	} else {
-		k, _ = rc.c.Prev()
-	}
-	if k == nil || !bytes.HasPrefix(k, prefix) {
-		return nil
-	}
-	rc.key = k
-	return rc
-}
-
-func (rc *rangeCursor) suffix() []byte { return rc.key[len(rc.prefix):] }
-func (rc *rangeCursor) id() []byte     { return rc.key[len(rc.key)-idLen:] }
-
-func (rc *rangeCursor) prev() bool {
-	k, _ := rc.c.Prev()
-	if k == nil || !bytes.HasPrefix(k, rc.prefix) {
-		return false
-	}
-	rc.key = k
-	return true
 }
 
 // listScanned answers resource filters: it gathers the candidates from

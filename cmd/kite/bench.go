@@ -33,6 +33,8 @@ type benchOptions struct {
 	// (bench_stream.go); acked is told when each request is answered.
 	streamClients int
 	acked         func(i int)
+	// query is the search of the query workload.
+	query string
 }
 
 // workloads kite bench knows, with what each request does.
@@ -46,6 +48,7 @@ var workloads = map[string]string{
 	"list-short":     "GET one namespace's issues with the v1 search parameter: words under 3 letters (the store's scan), limit 50",
 	"facets":         "GET /api/v1/search: facet counts over a whole namespace",
 	"get":            "GET one issue by id",
+	"query":          "GET /api/v1/search with --query, limit 50; without ns: in it, one bench namespace per request in turn",
 }
 
 func newBenchCmd() *cobra.Command {
@@ -72,6 +75,9 @@ func newBenchCmd() *cobra.Command {
 			}
 			if o.concurrency < 1 || o.requests < 1 || o.namespaces < 1 || o.scopes < 1 {
 				return usageErrorf("--concurrency, --requests, --namespaces and --scopes must be at least 1")
+			}
+			if (o.query != "") != (o.workload == "query") {
+				return usageErrorf("--query goes with --workload query, and that workload needs it")
 			}
 			if o.streamClients > 0 && o.workload != "new-failure" {
 				return usageErrorf("--stream-clients measures new issues: use it with --workload new-failure")
@@ -105,6 +111,7 @@ func newBenchCmd() *cobra.Command {
 	f.IntVar(&o.namespaces, "namespaces", 10, "namespaces the load is spread over (bench-0, bench-1, ...)")
 	f.IntVar(&o.scopes, "scopes", 1000, "pipelines in the fixed set of repeat-failure and success")
 	f.DurationVar(&o.timeout, "timeout", 30*time.Second, "per-request timeout")
+	f.StringVar(&o.query, "query", "", "with --workload query: the query language text to search")
 	f.IntVar(&o.streamClients, "stream-clients", 0, "with new-failure: this many event stream clients follow the bench namespaces, and the time from each write's answer to its event at every client is reported")
 	return cmd
 }
@@ -253,6 +260,14 @@ func newGenerator(ctx context.Context, c *http.Client, base string, o benchOptio
 		return func(i int) (*http.Request, error) {
 			q := url.Values{"namespace": {ns(i)}, "search": {words[i%len(words)]}, "limit": {"50"}}
 			return get("/api/v1/issues?" + q.Encode())
+		}, nil
+	case "query":
+		return func(i int) (*http.Request, error) {
+			q := url.Values{"q": {o.query}, "limit": {"50"}}
+			if !strings.Contains(o.query, "ns:") {
+				q.Set("namespace", ns(i))
+			}
+			return get("/api/v1/search?" + q.Encode())
 		}, nil
 	case "facets":
 		return func(i int) (*http.Request, error) {

@@ -27,6 +27,12 @@ func TestBenchWorkloads(t *testing.T) {
 		assert.Contains(t, out.String(), "throughput", w)
 		assert.Contains(t, out.String(), "p99", w)
 	}
+	var out, errb bytes.Buffer
+	code := run([]string{"bench", "--url", srv.URL, "-w", "query", "--query", "pipeline is:active", "-n", "20", "-c", "2", "--namespaces", "2"}, nil, &out, &errb, noEnv)
+	require.Equal(t, exitOK, code, errb.String())
+	assert.Contains(t, out.String(), "requests     20 (0 failed)")
+	code = run([]string{"bench", "--url", srv.URL, "-w", "query"}, nil, &out, &errb, noEnv)
+	assert.Equal(t, exitUsage, code, "the query workload needs --query")
 	ctx := t.Context()
 	list, err := st.ListIssues(ctx, kite.IssueFilter{Namespace: "bench-0", Limit: 1})
 	require.NoError(t, err)

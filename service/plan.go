@@ -1,0 +1,227 @@
+package service
+
+import (
+	"context"
+	"slices"
+
+	"github.com/konflux-ci/kite"
+	"github.com/konflux-ci/kite/index"
+	"github.com/konflux-ci/kite/store"
+)
+
+// The query planner. A search ordered newest detection first (the default)
+// can be answered two ways:
+//
+//   - by the index: every match is found, read for its detection time and
+//     sorted; the cost grows with the number of matches.
+//   - by a walk: the store's by_ns index already holds each namespace's
+//     issues newest first, per (state, severity, type). The walk visits
+//     only the tuples the query admits, newest first, asks the index which
+//     of each batch of candidates match the rest of the query (exactly the
+//     index's meaning of every term), and stops when the page is full: the
+//     cost grows with the page divided by the share of candidates that
+//     match.
+//
+// A query of namespace, state, severity and type terms needs no test at
+// all: every candidate matches and the counters give the total. Otherwise
+// the index counts the matches, without scores, up to countBound; with
+// the count and the number of candidates the planner prices both plans and
+// takes the cheaper. Other orders (relevance, lastSeen, severity, ...) are
+// the index's.
+
+// countBound is where a search stops counting: a total past it is
+// reported as countBound with SearchResult.TotalIsLowerBound, the way
+// large trackers say "10,000+". Counting without scores costs about 0.1 µs
+// a match, so the bound costs about a millisecond.
+const countBound = 10_000
+
+// The planner's prices, in nanoseconds, measured at 100,000 issues on the
+// reference machine (docs/benchmarks.md, "Planned search"): the index
+// reads and sorts a match of a field-ordered search for about 1.5 µs; a
+// walk's candidate costs about 4 µs to test in a batch (the index looks
+// its id up in every segment).
+const (
+	priceSortedMatch  = 1500
+	priceTestedWalker = 4000
+)
+
+// Walk batches grow from walkFirstBatch to walkMaxBatch candidates.
+const (
+	walkFirstBatch = 64
+	walkMaxBatch   = 1024
+)
+
+// Service.forcePlan's values.
+const (
+	forceWalk  = "walk"
+	forceIndex = "index"
+)
+
+// planned is a page found by a plan.
+type planned struct {
+	ids        []string
+	total      int
+	lowerBound bool
+	next       string
+}
+
+// tupleOnly reports whether every term of q is decided by an issue's
+// namespace, state, severity and type: the counters' terms.
+func tupleOnly(q *kite.Query) bool {
+	return !slices.ContainsFunc(q.Terms, func(t kite.Term) bool {
+		return t.Kind != kite.TermField || !countableFields[t.Field]
+	})
+}
+
+// walkNamespaces are the namespaces a search of q over namespaces covers:
+// narrowed to the positive ns: terms, less the negated ones.
+func walkNamespaces(q *kite.Query, namespaces []string) []string {
+	named := q.Namespaces()
+	out := make([]string, 0, len(namespaces))
+	for _, ns := range namespaces {
+		if len(named) > 0 && !slices.Contains(named, ns) {
+			continue
+		}
+		if slices.ContainsFunc(q.Terms, func(t kite.Term) bool {
+			return t.Negated && t.Kind == kite.TermField && t.Field == kite.FieldNamespace && t.Text == ns
+		}) {
+			continue
+		}
+		out = append(out, ns)
+	}
+	return out
+}
+
+// admitter is the part of q the by_ns tuples decide: its state, severity
+// and type terms (namespaces are the walk's own).
+func admitter(q *kite.Query) func(kite.State, kite.Severity, kite.IssueType) bool {
+	tq := &kite.Query{}
+	for _, t := range q.Terms {
+		if t.Kind == kite.TermField && countableFields[t.Field] && t.Field != kite.FieldNamespace {
+			tq.Terms = append(tq.Terms, t)
+		}
+	}
+	return func(st kite.State, sev kite.Severity, typ kite.IssueType) bool {
+		return tq.Matches(&kite.Issue{State: st, Severity: sev, IssueType: typ})
+	}
+}
+
+// plan answers a newest-first request, by the walk when it is cheaper than
+// the index; ok is false when the index should answer it. exact asks for
+// an exact total (the v1 list's).
+func (s *Service) plan(ctx context.Context, r index.Request, exact bool) (p *planned, ok bool, err error) {
+	if s.forcePlan == forceIndex {
+		return nil, false, nil
+	}
+	namespaces := walkNamespaces(r.Query, r.Namespaces)
+	admit := admitter(r.Query)
+	counts, err := s.Store.Counts(ctx, namespaces)
+	if err != nil {
+		return nil, false, err
+	}
+	candidates := 0
+	for _, c := range counts {
+		if admit(c.State, c.Severity, c.IssueType) {
+			candidates += c.Count
+		}
+	}
+	w := &store.Walk{Namespaces: namespaces, Admit: admit}
+	if r.Cursor != "" {
+		at, id, err := index.NewestAfter(r.Cursor)
+		if err != nil {
+			return nil, false, err
+		}
+		w.After = &store.Position{DetectedAt: at, ID: id}
+	}
+	if tupleOnly(r.Query) {
+		p, err := s.walk(ctx, w, r, nil, candidates)
+		if err == nil {
+			p.total = candidates
+		}
+		return p, true, err
+	}
+	limit := s.countBound
+	if exact {
+		limit = 0
+	}
+	matches, all, err := s.idx.Count(ctx, r, limit)
+	if err != nil || matches == 0 {
+		return &planned{ids: []string{}}, err == nil, err
+	}
+	// The walk reads about (offset+page)/share candidates to fill its
+	// page, where share is the fraction of candidates that match; the
+	// index reads at least every match it counted.
+	need := r.Offset + r.Limit + 1
+	walkCost := int64(need) * int64(max(candidates, 1)) / int64(matches) * priceTestedWalker
+	if walkCost >= int64(matches)*priceSortedMatch && s.forcePlan != forceWalk {
+		return nil, false, nil
+	}
+	// Matches may cluster among old issues, where the estimate assumed
+	// them spread out: past four times the expected candidates the walk
+	// gives the search back to the index.
+	budget := 4*need*max(candidates, 1)/matches + walkMaxBatch
+	if s.forcePlan == forceWalk {
+		budget = candidates + 1
+	}
+	p, err = s.walk(ctx, w, r, func(ids []string) (map[string]bool, error) { return s.idx.Match(ctx, r, ids) }, budget)
+	if err != nil || p == nil {
+		return nil, false, err
+	}
+	p.total, p.lowerBound = matches, !all
+	return p, true, nil
+}
+
+// walk collects the request's page from the walk: candidates in batches,
+// each tested by test (nil: every candidate matches), until the page and
+// one more match are found (so that it knows whether a next page exists),
+// the walk ends, or budget candidates were visited without filling it
+// (nil result: the caller asks the index instead).
+func (s *Service) walk(ctx context.Context, w *store.Walk, r index.Request, test func([]string) (map[string]bool, error), budget int) (*planned, error) {
+	p := &planned{ids: make([]string, 0, r.Limit)}
+	skip, batch, visited := r.Offset, walkFirstBatch, 0
+	var last store.Position
+	for {
+		want := skip + r.Limit + 1 - len(p.ids)
+		size := batch
+		if test == nil {
+			size = want
+		}
+		cands, done, err := s.Store.NextNewest(ctx, w, size)
+		if err != nil {
+			return nil, err
+		}
+		visited += len(cands)
+		ids := make([]string, len(cands))
+		for i, c := range cands {
+			ids[i] = c.ID
+		}
+		var match map[string]bool
+		if test != nil {
+			if match, err = test(ids); err != nil {
+				return nil, err
+			}
+		}
+		for _, c := range cands {
+			if test != nil && !match[c.ID] {
+				continue
+			}
+			if skip > 0 {
+				skip--
+				continue
+			}
+			if len(p.ids) == r.Limit {
+				p.next = index.NewestCursor(last.DetectedAt, last.ID)
+				return p, nil
+			}
+			p.ids = append(p.ids, c.ID)
+			last = c.Position
+		}
+		if done {
+			return p, nil
+		}
+		if visited >= budget {
+			return nil, nil
+		}
+		batch = min(2*batch, walkMaxBatch)
+	}
+}

@@ -1,0 +1,143 @@
+package service_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/konflux-ci/kite"
+	"github.com/konflux-ci/kite/service"
+	"github.com/konflux-ci/kite/service/servicetest"
+)
+
+// plannerCorpus fills three namespaces with issues whose words, states,
+// severities and triage vary at several frequencies.
+func plannerCorpus(t *testing.T) *service.Service {
+	t.Helper()
+	s := servicetest.Open(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 450)
+	for i := range 450 {
+		wg.Go(func() {
+			ns := fmt.Sprintf("team-%c", 'a'+i%3)
+			reason := fmt.Sprintf("common failure rare%d", i%50)
+			if i%2 == 0 {
+				reason += " halfword OOMKilled"
+			}
+			r := failure(ns, fmt.Sprintf("nightly-build-%d", i), reason)
+			r.Severity = kite.Severities[i%4]
+			if i%5 == 0 {
+				r.Labels = map[string]string{"team": "x"}
+			}
+			_, err := s.Report(ctx, r)
+			errs <- err
+		})
+		if i%16 == 15 {
+			wg.Wait() // several group commits, so detection times differ
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	for i := 0; i < 450; i += 7 {
+		_, err := s.ResolveScope(ctx, kite.Resolution{Namespace: fmt.Sprintf("team-%c", 'a'+i%3), ResourceType: "pipelinerun", ResourceName: fmt.Sprintf("nightly-build-%d", i)})
+		require.NoError(t, err)
+	}
+	list, err := s.ListIssues(ctx, kite.IssueFilter{Namespace: "team-b", Limit: 30})
+	require.NoError(t, err)
+	for _, is := range list.Issues[:10] {
+		_, err := s.Assign(ctx, is.ID, "alice", "bob")
+		require.NoError(t, err)
+	}
+	servicetest.WaitIndexed(t, s)
+	return s
+}
+
+// allPages pages through a search with a cursor and returns every id in
+// order, with the first page's total.
+func allPages(t *testing.T, s *service.Service, q string, limit int) ([]string, int, bool) {
+	t.Helper()
+	var ids []string
+	req := kite.SearchRequest{Query: q, Namespaces: []string{"team-a", "team-b", "team-c"}, Limit: limit}
+	first, total, lower := true, 0, false
+	for range 1000 {
+		res, err := s.Search(ctx, req)
+		require.NoError(t, err, q)
+		if first {
+			total, lower, first = res.Total, res.TotalIsLowerBound, false
+		}
+		for _, h := range res.Hits {
+			ids = append(ids, h.Issue.ID)
+		}
+		if res.NextCursor == "" {
+			return ids, total, lower
+		}
+		req.Cursor = res.NextCursor
+	}
+	t.Fatalf("%q: more than 1000 pages", q)
+	return nil, 0, false
+}
+
+// TestPlannerAgreesWithTheIndex: whichever plan answers, a search finds the
+// same issues in the same order, page after page, with the same total:
+// the walk of the store's order tests candidates with the index's own
+// meaning of every term.
+func TestPlannerAgreesWithTheIndex(t *testing.T) {
+	s := plannerCorpus(t)
+	queries := []string{
+		"", "is:active", "severity:>=major", "-is:resolved severity:<major", "ns:team-b", "-ns:team-a is:resolved",
+		"common", "halfword", "rare7", "-halfword", "pipeline is:active severity:>=major", "nightly-build-12",
+		`"failure rare3"`, "label:team=x", "has:assignee", "assignee:alice halfword", "ns:team-c halfword",
+		"reason:oomkilled", "occurrences:1", "is:regressed", "oomkill", "sort:-detected common", "nothing-like-this",
+	}
+	for _, q := range queries {
+		t.Run(q, func(t *testing.T) {
+			s.ForcePlan("index", 0)
+			want, wantTotal, _ := allPages(t, s, q, 7)
+			s.ForcePlan("walk", 0)
+			got, total, lower := allPages(t, s, q, 7)
+			assert.Equal(t, want, got)
+			assert.Equal(t, wantTotal, total)
+			assert.False(t, lower)
+			assert.Len(t, want, wantTotal, "the total counts every page's hits")
+		})
+	}
+	s.ForcePlan("", 0)
+}
+
+// TestPlannerBoundsTotals: past the counting bound a walked search says its
+// total is a lower bound; the v1 list's total stays exact.
+func TestPlannerBoundsTotals(t *testing.T) {
+	s := plannerCorpus(t)
+	defer s.ForcePlan("", 0)
+	s.ForcePlan("walk", 40)
+	res, err := s.Search(ctx, kite.SearchRequest{Query: "halfword", Namespaces: []string{"team-a", "team-b", "team-c"}, Limit: 5})
+	require.NoError(t, err)
+	assert.Equal(t, 40, res.Total)
+	assert.True(t, res.TotalIsLowerBound)
+	assert.Len(t, res.Hits, 5)
+
+	res, err = s.Search(ctx, kite.SearchRequest{Query: "rare7", Namespaces: []string{"team-a", "team-b", "team-c"}, Limit: 5})
+	require.NoError(t, err)
+	assert.Equal(t, 9, res.Total, "under the bound the total is exact")
+	assert.False(t, res.TotalIsLowerBound)
+
+	// Filters the counters decide are exact however many match.
+	res, err = s.Search(ctx, kite.SearchRequest{Query: "is:active", Namespaces: []string{"team-a", "team-b", "team-c"}, Limit: 5})
+	require.NoError(t, err)
+	assert.False(t, res.TotalIsLowerBound)
+	assert.Greater(t, res.Total, 40)
+
+	for _, plan := range []string{"walk", "index"} {
+		s.ForcePlan(plan, 40)
+		list, err := s.ListIssues(ctx, kite.IssueFilter{Namespace: "team-a", Search: "halfword", Offset: 20, Limit: 10})
+		require.NoError(t, err)
+		assert.Equal(t, 75, list.Total, plan)
+		assert.Len(t, list.Issues, 10, plan)
+	}
+}
