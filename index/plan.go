@@ -9,6 +9,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
+	bindex "github.com/blevesearch/bleve_index_api"
 
 	"github.com/konflux-ci/kite"
 )
@@ -27,7 +28,18 @@ const ctxCheckEvery = 4096
 // whether n is every match. r's Limit, Offset, Cursor and Facets are
 // ignored.
 func (x *Index) Count(ctx context.Context, r Request, limit int) (n int, all bool, err error) {
-	q := x.prepare(r)
+	n, all, _, err = x.CountMatch(ctx, r, limit, 0, nil)
+	return n, all, err
+}
+
+// CountMatch is Count, and Match of some candidates in the same pass over
+// the matches: the planner's first look at a query costs one translation
+// and one walk of its posting bitmaps rather than two. The candidates are
+// asked for (once) only when the count passes after, the number of
+// matches below which the planner would not walk; matched is nil when they
+// were not.
+func (x *Index) CountMatch(ctx context.Context, r Request, limit, after int, candidates func() ([]string, error)) (n int, all bool, matched map[string]bool, err error) {
+	q := x.prepare(r, false)
 	err = x.read(ctx, q, func(idx bleve.Index) error {
 		adv, err := idx.Advanced()
 		if err != nil {
@@ -43,28 +55,138 @@ func (x *Index) Count(ctx context.Context, r Request, limit int) (n int, all boo
 			return err
 		}
 		defer func() { _ = s.Close() }()
-		sctx := &bsearch.SearchContext{DocumentMatchPool: bsearch.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0)}
+		m := &merge{sctx: &bsearch.SearchContext{DocumentMatchPool: bsearch.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0)}}
 		for limit <= 0 || n < limit {
 			if n%ctxCheckEvery == 0 && ctx.Err() != nil {
 				return ctx.Err()
 			}
-			d, err := s.Next(sctx)
+			d, err := s.Next(m.sctx)
 			if err != nil {
 				return err
 			}
 			if d == nil {
 				all = true
-				return nil
+				break
 			}
 			n++
-			sctx.DocumentMatchPool.Put(d)
+			switch {
+			case m.cands != nil:
+				m.take(d.IndexInternalID)
+			case candidates == nil:
+			case n <= after:
+				m.seen = append(m.seen, slices.Clone(d.IndexInternalID))
+			default:
+				ids, err := candidates()
+				if err != nil {
+					return err
+				}
+				if err := m.start(reader, ids, d.IndexInternalID); err != nil {
+					return err
+				}
+			}
+			m.sctx.DocumentMatchPool.Put(d)
+		}
+		if m.cands == nil {
+			return nil
+		}
+		if !all {
+			// Counting stopped at its limit: the candidates past it
+			// are looked up by advancing to each.
+			if err := m.advance(s); err != nil {
+				return err
+			}
+		}
+		matched = make(map[string]bool, len(m.hits))
+		for _, h := range m.hits {
+			id, err := reader.ExternalID(h)
+			if err != nil {
+				return err
+			}
+			matched[id] = true
 		}
 		return nil
 	})
 	if err != nil {
-		return 0, false, err
+		return 0, false, nil, err
 	}
-	return n, all, nil
+	return n, all, matched, nil
+}
+
+// merge tests candidates against a searcher's matches as it counts them:
+// both sequences ascend, so a candidate below the current match is not one.
+type merge struct {
+	sctx *bsearch.SearchContext
+	// seen are the matches before the candidates were asked for.
+	seen  []bindex.IndexInternalID
+	cands []bindex.IndexInternalID
+	next  int
+	hits  []bindex.IndexInternalID
+}
+
+// start takes the candidates when the count is at match cur: those up to
+// it are among seen or cur.
+func (m *merge) start(reader bindex.IndexReader, ids []string, cur bindex.IndexInternalID) error {
+	cands, err := internalIDs(reader, ids)
+	if err != nil {
+		return err
+	}
+	m.cands = cands
+	for m.next < len(m.cands) && m.cands[m.next].Compare(cur) < 0 {
+		c := m.cands[m.next]
+		if _, ok := slices.BinarySearchFunc(m.seen, c, bindex.IndexInternalID.Compare); ok {
+			m.hits = append(m.hits, c)
+		}
+		m.next++
+	}
+	m.take(cur)
+	return nil
+}
+
+// take moves past the candidates below match cur, and takes cur if it is
+// one.
+func (m *merge) take(cur bindex.IndexInternalID) {
+	for m.next < len(m.cands) && m.cands[m.next].Compare(cur) < 0 {
+		m.next++
+	}
+	if m.next < len(m.cands) && m.cands[m.next].Equals(cur) {
+		m.hits = append(m.hits, m.cands[m.next])
+		m.next++
+	}
+}
+
+// advance tests the candidates past the count's last match.
+func (m *merge) advance(s bsearch.Searcher) error {
+	for ; m.next < len(m.cands); m.next++ {
+		d, err := s.Advance(m.sctx, m.cands[m.next])
+		if err != nil || d == nil {
+			return err
+		}
+		if d.IndexInternalID.Equals(m.cands[m.next]) {
+			m.hits = append(m.hits, m.cands[m.next])
+		}
+		m.sctx.DocumentMatchPool.Put(d)
+	}
+	return nil
+}
+
+// internalIDs are the index's ids of the documents ids names, ascending.
+func internalIDs(reader bindex.IndexReader, ids []string) ([]bindex.IndexInternalID, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	dr, err := reader.DocIDReaderOnly(ids)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = dr.Close() }()
+	var out []bindex.IndexInternalID
+	for {
+		id, err := dr.Next()
+		if err != nil || id == nil {
+			return out, err
+		}
+		out = append(out, slices.Clone(id))
+	}
 }
 
 // Match reports which of ids (issue ids) match r's query in r's
@@ -74,7 +196,7 @@ func (x *Index) Match(ctx context.Context, r Request, ids []string) (map[string]
 	if len(ids) == 0 {
 		return map[string]bool{}, nil
 	}
-	q := x.prepare(r)
+	q := x.prepare(r, false)
 	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), q), len(ids), 0, false)
 	req.Score = "none"
 	var res *bleve.SearchResult
@@ -92,34 +214,47 @@ func (x *Index) Match(ctx context.Context, r Request, ids []string) (map[string]
 	return out, nil
 }
 
-// prepare translates r's query with its expansion budget.
-func (x *Index) prepare(r Request) *conjunction {
-	q := toBleve(r.Query, r.Namespaces, r.Substring)
+// prepare translates r's query with its expansion budget, for a search
+// that orders by relevance (scored) or not.
+func (x *Index) prepare(r Request, scored bool) *conjunction {
+	q := toBleve(r.Query, r.Namespaces, r.Substring, scored)
 	if r.MaxExpansion > 0 {
 		q.b.size = r.MaxExpansion
 	}
 	return q
 }
 
-// newestOrder is the default order: newest detection first, the larger id
-// first among issues detected at the same instant.
-var newestOrder = []string{"-" + fieldDetectedAt, "-" + fieldID}
+// Walkable orders: those the store keeps an index in, newest first (the
+// larger id first among equal times).
+var walkOrders = map[string][]string{
+	kite.FieldDetectedAt: {"-" + fieldDetectedAt, "-" + fieldID},
+	kite.FieldLastSeen:   {"-" + fieldLastSeen, "-" + fieldID},
+}
 
-// Newest reports whether q's results are ordered newest detection first:
-// the store's own order, which the planner can walk.
-func Newest(q *kite.Query) bool { return slices.Equal(sortOrder(q), newestOrder) }
+// WalkOrder says which of the store's orders q's results are in:
+// kite.FieldDetectedAt (the default order, or sort:-detected) or
+// kite.FieldLastSeen (sort:-lastSeen); ok is false for any other.
+func WalkOrder(q *kite.Query) (field string, ok bool) {
+	order := sortOrder(q)
+	for f, o := range walkOrders {
+		if slices.Equal(order, o) {
+			return f, true
+		}
+	}
+	return "", false
+}
 
-// NewestCursor is the cursor of a page of the newest-first order whose last
-// hit was detected at detectedAt with id: the same cursor the index gives
-// such a page, so that either plan continues the other's pages.
-func NewestCursor(detectedAt time.Time, id string) string {
-	b, _ := json.Marshal(cursor{Sort: newestOrder, After: []string{timeKey(detectedAt), id}}) // strings only
+// WalkCursor is the cursor of a page in a walkable order whose last hit
+// has time at (in that order's field) and id: the same cursor the index
+// gives such a page, so that either plan continues the other's pages.
+func WalkCursor(field string, at time.Time, id string) string {
+	b, _ := json.Marshal(cursor{Sort: walkOrders[field], After: []string{timeKey(at), id}}) // strings only
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// NewestAfter reads a cursor of the newest-first order.
-func NewestAfter(c string) (time.Time, string, error) {
-	after, err := decodeCursor(c, newestOrder)
+// WalkAfter reads a cursor of a walkable order.
+func WalkAfter(field, c string) (time.Time, string, error) {
+	after, err := decodeCursor(c, walkOrders[field])
 	if err != nil {
 		return time.Time{}, "", err
 	}

@@ -26,7 +26,7 @@ const MinPartLen = 3
 // substring, free words of MinPartLen or more characters also match inside
 // identifier tokens. Its word starts and substrings share one budget of
 // MaxExpansion index terms.
-func toBleve(q *kite.Query, namespaces []string, substring bool) *conjunction {
+func toBleve(q *kite.Query, namespaces []string, substring, scored bool) *conjunction {
 	keys, consumed := scopeFilter(q, namespaces)
 	c := &conjunction{must: []query.Query{keys}, b: &budget{size: MaxExpansion}}
 	seen := map[kite.Term]bool{}
@@ -40,7 +40,7 @@ func toBleve(q *kite.Query, namespaces []string, substring bool) *conjunction {
 			c.windows = append(c.windows, w)
 			continue
 		}
-		tq := termQuery(t, c.b)
+		tq := termQuery(t, c.b, scored)
 		if substring && t.Kind == kite.TermWord && utf8.RuneCountInString(t.Text) >= MinPartLen {
 			// A regexp of the quoted word, not a wildcard query: what
 			// people type is text, and a "?" or "*" in it (which a
@@ -110,10 +110,10 @@ func scopeFilter(q *kite.Query, namespaces []string) (query.Query, map[int]bool)
 }
 
 // termQuery translates a term that is not a range (termWindow).
-func termQuery(t kite.Term, b *budget) query.Query {
+func termQuery(t kite.Term, b *budget, scored bool) query.Query {
 	switch t.Kind {
 	case kite.TermWord:
-		return wordQuery(t.Text, b)
+		return wordQuery(t.Text, b, scored)
 	case kite.TermPhrase:
 		return phraseQuery(t.Text)
 	}
@@ -172,18 +172,19 @@ var dateFields = map[string]string{
 // identifier punctuation (frontend-ui, img:tag) is an identifier: its
 // parts alone ("frontend", and "ui" after stop words) would match far more
 // than the person meant.
-func wordQuery(w string, b *budget) query.Query {
+func wordQuery(w string, b *budget, scored bool) query.Query {
 	if isIdentifier(w) {
 		lw := strings.ToLower(w)
 		prefix := &expansion{kind: expandPrefix, field: fieldIdent, text: lw, word: w, boost: 1, b: b}
 		return bleve.NewDisjunctionQuery(boosted(term(fieldIdent, lw), 2), prefix)
 	}
-	// All prose is in fieldText; the title match only adds rank.
-	qs := []query.Query{
-		fieldMatch(fieldText, w),
-		boosted(fieldMatch(fieldTitle, w), 2),
-		boosted(term(fieldIdent, strings.ToLower(w)), 1.5),
+	// All prose is in fieldText; the title match only adds rank, so a
+	// search without scores leaves it out (the title is in fieldText).
+	qs := []query.Query{fieldMatch(fieldText, w)}
+	if scored {
+		qs = append(qs, boosted(fieldMatch(fieldTitle, w), 2))
 	}
+	qs = append(qs, boosted(term(fieldIdent, strings.ToLower(w)), 1.5))
 	// A word of MinPartLen letters or more also matches as the start of a
 	// word part: "depend" finds "dependency", "pull" "ImagePullBackOff".
 	if lw := strings.ToLower(w); utf8.RuneCountInString(lw) >= MinPartLen && !strings.ContainsFunc(lw, unicode.IsSpace) {

@@ -82,10 +82,11 @@ func (x *Index) Search(ctx context.Context, r Request) (*Result, error) {
 		return nil, kite.Invalid("namespace", "Missing namespace", "a search must name at least one namespace")
 	}
 	order := sortOrder(r.Query)
-	q := x.prepare(r)
+	scored := slices.Contains(order, "-_score") || slices.Contains(order, "_score")
+	q := x.prepare(r, scored)
 	req := bleve.NewSearchRequestOptions(q, r.Limit, r.Offset, false)
 	req.SortBy(order)
-	if !slices.Contains(order, "-_score") && !slices.Contains(order, "_score") {
+	if !scored {
 		// Ordered by fields: scores would be wasted work, and without
 		// them Bleve intersects posting bitmaps instead of scoring.
 		req.Score = "none"

@@ -3,6 +3,7 @@ package service_test
 import (
 	"fmt"
 	"log/slog"
+	"os"
 	"sync/atomic"
 	"testing"
 
@@ -38,4 +39,39 @@ func BenchmarkReportIndexed(b *testing.B) {
 		}
 	})
 	servicetest.WaitIndexed(b, s)
+}
+
+// searchSet is the search benchmark set (scripts/search-set.sh): a word in
+// every issue of a bench namespace, one in about 1%, an identifier,
+// filters only, the last-seen order, and a word with the usual filters.
+var searchSet = []string{
+	"pipeline", "42", "registry.io/org/img-42:latest", "is:active severity:>=major",
+	"sort:-lastSeen", "pipeline is:active severity:>=major",
+}
+
+// BenchmarkSearchSet runs each query of the set through the service, with
+// highlights, a page of 50, one bench namespace per search in turn, over
+// the data directory KITE_BENCH_DATA_DIR (filled by make load, make
+// battery or scripts/compare.sh: no server may hold it).
+func BenchmarkSearchSet(b *testing.B) {
+	dir := os.Getenv("KITE_BENCH_DATA_DIR")
+	if dir == "" {
+		b.Skip("set KITE_BENCH_DATA_DIR to a data directory filled by kite bench -w new-failure")
+	}
+	s, err := service.Open(service.Options{Dir: dir, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	servicetest.WaitReady(b, s)
+	for _, q := range searchSet {
+		b.Run(q, func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				_, err := s.Search(ctx, kite.SearchRequest{Query: q, Namespaces: []string{fmt.Sprintf("bench-%d", i%10)}, Limit: 50, Highlight: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"math"
 	"slices"
 
 	"github.com/konflux-ci/kite"
@@ -10,13 +11,14 @@ import (
 )
 
 // The query planner. A search ordered newest detection first (the default)
-// can be answered two ways:
+// or most recently seen first (sort:-lastSeen) can be answered two ways:
 //
 //   - by the index: every match is found, read for its detection time and
 //     sorted; the cost grows with the number of matches.
 //   - by a walk: the store's by_ns index already holds each namespace's
-//     issues newest first, per (state, severity, type). The walk visits
-//     only the tuples the query admits, newest first, asks the index which
+//     issues newest first, per (state, severity, type), and by_seen by
+//     last sighting with each one's tuple. The walk visits only the tuples
+//     the query admits, in the order, asks the index which
 //     of each batch of candidates match the rest of the query (exactly the
 //     index's meaning of every term), and stops when the page is full: the
 //     cost grows with the page divided by the share of candidates that
@@ -26,8 +28,8 @@ import (
 // all: every candidate matches and the counters give the total. Otherwise
 // the index counts the matches, without scores, up to countBound; with
 // the count and the number of candidates the planner prices both plans and
-// takes the cheaper. Other orders (relevance, lastSeen, severity, ...) are
-// the index's.
+// takes the cheaper. Other orders (relevance, severity, oldest first, ...)
+// are the index's.
 
 // countBound is where a search stops counting: a total past it is
 // reported as countBound with SearchResult.TotalIsLowerBound, the way
@@ -50,6 +52,9 @@ const (
 	walkFirstBatch = 64
 	walkMaxBatch   = 1024
 )
+
+// walkOrders maps the walkable orders (index.WalkOrder) to the store's.
+var walkOrders = map[string]store.Order{kite.FieldDetectedAt: store.ByDetected, kite.FieldLastSeen: store.ByLastSeen}
 
 // Service.forcePlan's values.
 const (
@@ -106,10 +111,10 @@ func admitter(q *kite.Query) func(kite.State, kite.Severity, kite.IssueType) boo
 	}
 }
 
-// plan answers a newest-first request, by the walk when it is cheaper than
-// the index; ok is false when the index should answer it. exact asks for
-// an exact total (the v1 list's).
-func (s *Service) plan(ctx context.Context, r index.Request, exact bool) (p *planned, ok bool, err error) {
+// plan answers a request in the walkable order field (index.WalkOrder), by
+// the walk when it is cheaper than the index; ok is false when the index
+// should answer it. exact asks for an exact total (the v1 list's).
+func (s *Service) plan(ctx context.Context, r index.Request, field string, exact bool) (p *planned, ok bool, err error) {
 	if s.forcePlan == forceIndex {
 		return nil, false, nil
 	}
@@ -125,16 +130,16 @@ func (s *Service) plan(ctx context.Context, r index.Request, exact bool) (p *pla
 			candidates += c.Count
 		}
 	}
-	w := &store.Walk{Namespaces: namespaces, Admit: admit}
+	w := &store.Walk{Namespaces: namespaces, Admit: admit, Order: walkOrders[field]}
 	if r.Cursor != "" {
-		at, id, err := index.NewestAfter(r.Cursor)
+		at, id, err := index.WalkAfter(field, r.Cursor)
 		if err != nil {
 			return nil, false, err
 		}
-		w.After = &store.Position{DetectedAt: at, ID: id}
+		w.After = &store.Position{At: at, ID: id}
 	}
 	if tupleOnly(r.Query) {
-		p, err := s.walk(ctx, w, r, nil, candidates)
+		p, err := s.walk(ctx, w, field, r, nil, nil, candidates)
 		if err == nil {
 			p.total = candidates
 		}
@@ -144,17 +149,33 @@ func (s *Service) plan(ctx context.Context, r index.Request, exact bool) (p *pla
 	if exact {
 		limit = 0
 	}
-	matches, all, err := s.idx.Count(ctx, r, limit)
+	// The walk costs about (offset+page)/share candidates to fill its
+	// page, where share is matches/candidates; the index at least every
+	// match. The two meet at breakEven matches: below it the index
+	// answers, and the count need not look at the walk's candidates.
+	need := r.Offset + r.Limit + 1
+	breakEven := int(math.Sqrt(float64(need) * float64(max(candidates, 1)) * priceTestedWalker / priceSortedMatch))
+	if s.forcePlan == forceWalk {
+		breakEven = 0
+	}
+	// Past it, the count asks for the walk's first batch and tests it in
+	// the same pass: most walks need no other batch.
+	var first *walkBatch
+	fetch := func() ([]string, error) {
+		first = &walkBatch{}
+		var err error
+		first.cands, first.done, err = s.Store.Next(ctx, w, walkFirstBatch)
+		return first.ids(), err
+	}
+	matches, all, match, err := s.idx.CountMatch(ctx, r, limit, breakEven, fetch)
 	if err != nil || matches == 0 {
 		return &planned{ids: []string{}}, err == nil, err
 	}
-	// The walk reads about (offset+page)/share candidates to fill its
-	// page, where share is the fraction of candidates that match; the
-	// index reads at least every match it counted.
-	need := r.Offset + r.Limit + 1
-	walkCost := int64(need) * int64(max(candidates, 1)) / int64(matches) * priceTestedWalker
-	if walkCost >= int64(matches)*priceSortedMatch && s.forcePlan != forceWalk {
+	if matches <= breakEven && s.forcePlan != forceWalk {
 		return nil, false, nil
+	}
+	if first != nil {
+		first.match = match
 	}
 	// Matches may cluster among old issues, where the estimate assumed
 	// them spread out: past four times the expected candidates the walk
@@ -163,7 +184,8 @@ func (s *Service) plan(ctx context.Context, r index.Request, exact bool) (p *pla
 	if s.forcePlan == forceWalk {
 		budget = candidates + 1
 	}
-	p, err = s.walk(ctx, w, r, func(ids []string) (map[string]bool, error) { return s.idx.Match(ctx, r, ids) }, budget)
+	test := func(ids []string) (map[string]bool, error) { return s.idx.Match(ctx, r, ids) }
+	p, err = s.walk(ctx, w, field, r, first, test, budget)
 	if err != nil || p == nil {
 		return nil, false, err
 	}
@@ -171,38 +193,55 @@ func (s *Service) plan(ctx context.Context, r index.Request, exact bool) (p *pla
 	return p, true, nil
 }
 
-// walk collects the request's page from the walk: candidates in batches,
-// each tested by test (nil: every candidate matches), until the page and
-// one more match are found (so that it knows whether a next page exists),
-// the walk ends, or budget candidates were visited without filling it
-// (nil result: the caller asks the index instead).
-func (s *Service) walk(ctx context.Context, w *store.Walk, r index.Request, test func([]string) (map[string]bool, error), budget int) (*planned, error) {
+// walkBatch is one batch of a walk's candidates, with which of them match
+// (nil: all).
+type walkBatch struct {
+	cands []store.Candidate
+	done  bool
+	match map[string]bool
+}
+
+func (b *walkBatch) ids() []string {
+	ids := make([]string, len(b.cands))
+	for i, c := range b.cands {
+		ids[i] = c.ID
+	}
+	return ids
+}
+
+// walk collects the request's page from the walk: candidates in batches
+// (the first one given, when it is not nil), each tested by test (nil:
+// every candidate matches), until the page and one more match are found
+// (so that it knows whether a next page exists), the walk ends, or budget
+// candidates were visited without filling it (nil result: the caller asks
+// the index instead).
+func (s *Service) walk(ctx context.Context, w *store.Walk, field string, r index.Request, first *walkBatch, test func([]string) (map[string]bool, error), budget int) (*planned, error) {
 	p := &planned{ids: make([]string, 0, r.Limit)}
-	skip, batch, visited := r.Offset, walkFirstBatch, 0
+	skip, size, visited := r.Offset, walkFirstBatch, 0
 	var last store.Position
 	for {
-		want := skip + r.Limit + 1 - len(p.ids)
-		size := batch
-		if test == nil {
-			size = want
-		}
-		cands, done, err := s.Store.NextNewest(ctx, w, size)
-		if err != nil {
-			return nil, err
-		}
-		visited += len(cands)
-		ids := make([]string, len(cands))
-		for i, c := range cands {
-			ids[i] = c.ID
-		}
-		var match map[string]bool
-		if test != nil {
-			if match, err = test(ids); err != nil {
+		b := first
+		first = nil
+		if b == nil {
+			b = &walkBatch{}
+			n := size
+			if test == nil {
+				n = skip + r.Limit + 1 - len(p.ids)
+			}
+			var err error
+			if b.cands, b.done, err = s.Store.Next(ctx, w, n); err != nil {
 				return nil, err
 			}
+			if test != nil {
+				if b.match, err = test(b.ids()); err != nil {
+					return nil, err
+				}
+			}
+			size = min(2*size, walkMaxBatch)
 		}
-		for _, c := range cands {
-			if test != nil && !match[c.ID] {
+		visited += len(b.cands)
+		for _, c := range b.cands {
+			if b.match != nil && !b.match[c.ID] {
 				continue
 			}
 			if skip > 0 {
@@ -210,18 +249,17 @@ func (s *Service) walk(ctx context.Context, w *store.Walk, r index.Request, test
 				continue
 			}
 			if len(p.ids) == r.Limit {
-				p.next = index.NewestCursor(last.DetectedAt, last.ID)
+				p.next = index.WalkCursor(field, last.At, last.ID)
 				return p, nil
 			}
 			p.ids = append(p.ids, c.ID)
 			last = c.Position
 		}
-		if done {
+		if b.done {
 			return p, nil
 		}
 		if visited >= budget {
 			return nil, nil
 		}
-		batch = min(2*batch, walkMaxBatch)
 	}
 }

@@ -102,9 +102,9 @@ func (s *Service) find(ctx context.Context, r index.Request, exact bool) (res *i
 	defer cancel()
 	r.MaxExpansion = s.maxExpansion
 	walked := false
-	if index.Newest(r.Query) && len(r.Facets) == 0 {
+	if field, ok := index.WalkOrder(r.Query); ok && len(r.Facets) == 0 {
 		var p *planned
-		if p, walked, err = s.plan(sctx, r, exact); walked && err == nil {
+		if p, walked, err = s.plan(sctx, r, field, exact); walked && err == nil {
 			res = &index.Result{Total: p.total, NextCursor: p.next, Hits: make([]index.Hit, len(p.ids))}
 			for i, id := range p.ids {
 				res.Hits[i] = index.Hit{ID: id}

@@ -50,7 +50,7 @@ func (c *checker) run() {
 		c.fail("bbolt: %v", err)
 	}
 	expected := map[string]map[string][]byte{}
-	for _, b := range [][]byte{bucketByNS, bucketByScope, bucketFP, bucketCounts, bucketWakes} {
+	for _, b := range [][]byte{bucketByNS, bucketBySeen, bucketByScope, bucketFP, bucketCounts, bucketWakes} {
 		expected[string(b)] = map[string][]byte{}
 	}
 	rev := be64(c.tx.Bucket(bucketMeta).Get(keyRev))

@@ -16,6 +16,7 @@ var (
 	bucketMeta    = []byte("meta")       // schema, rev
 	bucketIssues  = []byte("issues")     // id(16) -> record JSON
 	bucketByNS    = []byte("by_ns")      // ns 00 state sev type detectedAt(8) id(16) -> nil
+	bucketBySeen  = []byte("by_seen")    // ns 00 lastSeen(8) id(16) -> state sev type (walk.go)
 	bucketByScope = []byte("by_scope")   // ns 00 rtype 00 rname 00 id(16) -> nil
 	bucketFP      = []byte("open_scope") // fingerprint -> id(16)
 	bucketCounts  = []byte("counts")     // ns 00 state sev type -> u64
@@ -28,7 +29,7 @@ var (
 	bucketNotes   = []byte("comments")   // id(16) comment id(16) -> comment JSON (triage.go)
 	bucketWakes   = []byte("wakes")      // snooze end(8) id(16) -> nil, for snoozes with a time (snooze.go)
 	bucketSilence = []byte("silences")   // silence id(16) -> silence JSON (silences.go)
-	allBuckets    = [][]byte{bucketMeta, bucketIssues, bucketByNS, bucketByScope, bucketFP, bucketCounts, bucketEvents, bucketRel, bucketRelRev, bucketChanges, bucketRuns, bucketRunIDs, bucketNotes, bucketWakes, bucketSilence}
+	allBuckets    = [][]byte{bucketMeta, bucketIssues, bucketByNS, bucketBySeen, bucketByScope, bucketFP, bucketCounts, bucketEvents, bucketRel, bucketRelRev, bucketChanges, bucketRuns, bucketRunIDs, bucketNotes, bucketWakes, bucketSilence}
 	keySchema     = []byte("schema")
 	keyRev        = []byte("rev")
 	// keyStoreID is the store's identity, made with the file: the search
@@ -85,6 +86,15 @@ func countKey(ns string, tp tuple) []byte { return append(nsPrefix(ns), tp[:]...
 func byNSKey(is *kite.Issue, id []byte) []byte {
 	k := countKey(is.Namespace, tupleOf(is))
 	k = append(k, timeKey(is.DetectedAt)...)
+	return append(k, id...)
+}
+
+// bySeenKey orders a namespace's issues by when they were last seen; its
+// value is the issue's tuple, so that a walk filters by state, severity
+// and type without reading records.
+func bySeenKey(is *kite.Issue, id []byte) []byte {
+	k := nsPrefix(is.Namespace)
+	k = append(k, timeKey(is.LastSeen)...)
 	return append(k, id...)
 }
 

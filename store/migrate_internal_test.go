@@ -97,3 +97,35 @@ func TestPruneRunsInBatches(t *testing.T) {
 	assert.Equal(t, runs, removed, "every batch visited")
 	require.NoError(t, s.Check())
 }
+
+// TestMigrateSchema3BySeen opens a file as schema 3 left it (no by_seen)
+// and expects the index filled from the records, and Check clean.
+func TestMigrateSchema3BySeen(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(Options{Dir: dir})
+	require.NoError(t, err)
+	for i := range 3 {
+		_, err = s.Report(ctx, kite.Report{Namespace: "team-a", Title: "t", Description: "d", Severity: kite.SeverityMajor,
+			IssueType: kite.IssueTypeBuild, Scope: kite.Scope{ResourceType: "pipelinerun", ResourceName: fmt.Sprint("p", i)}})
+		require.NoError(t, err)
+	}
+	require.NoError(t, s.Close())
+
+	db, err := bolt.Open(filepath.Join(dir, FileName), 0o600, nil)
+	require.NoError(t, err)
+	require.NoError(t, db.Update(func(tx *bolt.Tx) error {
+		require.NoError(t, tx.DeleteBucket(bucketBySeen))
+		return tx.Bucket(bucketMeta).Put(keySchema, u64(3))
+	}))
+	require.NoError(t, db.Close())
+
+	s, err = Open(Options{Dir: dir})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, s.Close()) }()
+	require.NoError(t, s.Check())
+	require.NoError(t, s.db.View(func(tx *bolt.Tx) error {
+		assert.Equal(t, 3, tx.Bucket(bucketBySeen).Stats().KeyN)
+		return nil
+	}))
+}

@@ -45,6 +45,7 @@ type indexEntry struct {
 func indexEntries(is *kite.Issue, id []byte) []indexEntry {
 	es := []indexEntry{
 		{bucketByNS, byNSKey(is, id), nil},
+		{bucketBySeen, bySeenKey(is, id), tupleValue(is)},
 		{bucketByScope, byScopeKey(is, id), nil},
 		{bucketFP, []byte(is.Fingerprint), id},
 	}
@@ -132,6 +133,12 @@ func (t *txn) deleteIssue(id []byte, is *kite.Issue) error {
 		return err
 	}
 	return t.logChange(t.nextRev(), id, opDelete, is.Namespace)
+}
+
+// tupleValue is an issue's tuple as a by_seen value.
+func tupleValue(is *kite.Issue) []byte {
+	tp := tupleOf(is)
+	return tp[:]
 }
 
 // wakeOf is when is's snooze ends by time, zero for none.

@@ -26,7 +26,7 @@ const FileName = "kite.db"
 // schemaVersion is the layout this code reads and writes. Open refuses a
 // file written by a newer layout instead of misreading it, and migrates an
 // older one (migrations).
-const schemaVersion = 3
+const schemaVersion = 4
 
 // migrations[v] brings a file from schema v to v+1, inside the
 // transaction that records the new version.
@@ -37,6 +37,7 @@ var migrations = map[uint64]func(t *txn) error{
 	// bucket is made with the others at open. The new number only keeps
 	// an older Kite from misreading the file.
 	2: func(*txn) error { return nil },
+	3: migrateBySeen, // the by_seen index, for searches ordered by lastSeen
 }
 
 // Options configure a Store. Only Dir is required.

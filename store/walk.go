@@ -13,21 +13,33 @@ import (
 	"github.com/konflux-ci/kite"
 )
 
-// Position is a place in the newest-first order of detection (ties: the
-// larger id first): a walk continues after it.
+// Order is the order a walk visits issues in.
+type Order int
+
+const (
+	// ByDetected is newest detection first (the by_ns index).
+	ByDetected Order = iota
+	// ByLastSeen is most recently seen first (the by_seen index).
+	ByLastSeen
+)
+
+// Position is a place in a walk's order: the issue's time in that order
+// (detection or last seen) and its id, the larger id first among equal
+// times. A walk continues after it.
 type Position struct {
-	DetectedAt time.Time
-	ID         string
+	At time.Time
+	ID string
 }
 
-// Walk is one walk of namespaces' issues newest detection first, keys only:
-// the query planner's way to visit candidates in a search's default order
-// and stop at the page, whatever the number of matches.
+// Walk is one walk of namespaces' issues in one of the store's orders,
+// keys only: the query planner's way to visit candidates in a search's
+// order and stop at the page, whatever the number of matches.
 type Walk struct {
 	Namespaces []string
+	Order      Order
 	// Admit says which (state, severity, type) tuples to visit; nil
-	// visits all. Tuples not admitted cost nothing: each is its own
-	// range of by_ns.
+	// visits all. In ByDetected tuples not admitted cost nothing: each
+	// is its own range of by_ns.
 	Admit func(kite.State, kite.Severity, kite.IssueType) bool
 	// After continues after a position; nil starts from the newest.
 	After *Position
@@ -42,10 +54,10 @@ type Candidate struct {
 	IssueType kite.IssueType
 }
 
-// NextNewest returns up to n candidates of the walk, newest first, and
-// advances w.After past them; done reports that the walk has visited
-// every issue. Each call is one read transaction.
-func (s *Store) NextNewest(ctx context.Context, w *Walk, n int) (out []Candidate, done bool, err error) {
+// Next returns up to n candidates of the walk in its order and advances
+// w.After past them; done reports that the walk has visited every issue.
+// Each call is one read transaction.
+func (s *Store) Next(ctx context.Context, w *Walk, n int) (out []Candidate, done bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, false, err
 	}
@@ -55,27 +67,36 @@ func (s *Store) NextNewest(ctx context.Context, w *Walk, n int) (out []Candidate
 		if err != nil {
 			return nil, false, kite.Invalid("cursor", "Invalid cursor", "the cursor is not one this search returned; start again without it")
 		}
-		after = append(timeKey(w.After.DetectedAt), id[:]...)
+		after = append(timeKey(w.After.At), id[:]...)
 	}
-	var tuples []tuple
+	admitted := map[tuple]bool{}
 	for _, tp := range allTuples() {
 		if w.Admit == nil || w.Admit(tp.labels()) {
-			tuples = append(tuples, tp)
+			admitted[tp] = true
 		}
 	}
 	out = make([]Candidate, 0, n)
 	done = true
+	visit := func(k []byte, tp tuple) bool {
+		if len(out) == n {
+			done = false
+			return false
+		}
+		c := Candidate{Position: Position{At: time.Unix(0, int64(be64(k[len(k)-idLen-8:len(k)-idLen]))).UTC(), ID: formatID(k[len(k)-idLen:])}}
+		c.State, c.Severity, c.IssueType = tp.labels()
+		out = append(out, c)
+		return true
+	}
 	err = s.view(func(tx *bolt.Tx) error {
-		walkNewest(tx, w.Namespaces, tuples, after, func(k []byte, tp tuple) bool {
-			if len(out) == n {
-				done = false
-				return false
-			}
-			c := Candidate{Position: Position{DetectedAt: time.Unix(0, int64(be64(k[len(k)-idLen-8:len(k)-idLen]))).UTC(), ID: formatID(k[len(k)-idLen:])}}
-			c.State, c.Severity, c.IssueType = tp.labels()
-			out = append(out, c)
-			return true
-		})
+		if w.Order == ByLastSeen {
+			walkSeen(tx, w.Namespaces, admitted, after, visit)
+			return nil
+		}
+		tuples := make([]tuple, 0, len(admitted))
+		for tp := range admitted {
+			tuples = append(tuples, tp)
+		}
+		walkNewest(tx, w.Namespaces, tuples, after, visit)
 		return nil
 	})
 	if err != nil {
@@ -101,12 +122,30 @@ func walkNewest(tx *bolt.Tx, namespaces []string, tuples []tuple, after []byte, 
 	var heads []*rangeCursor
 	for _, ns := range namespaces {
 		for _, tp := range tuples {
-			if rc := newRangeCursor(b, countKey(ns, tp), after); rc != nil {
-				rc.tuple = tp
+			if rc := newRangeCursor(b, countKey(ns, tp), after, nil); rc != nil {
 				heads = append(heads, rc)
 			}
 		}
 	}
+	merge(heads, visit)
+}
+
+// walkSeen is walkNewest over by_seen: one range per namespace, whose
+// values say each issue's tuple.
+func walkSeen(tx *bolt.Tx, namespaces []string, admitted map[tuple]bool, after []byte, visit func(key []byte, tp tuple) bool) {
+	b := tx.Bucket(bucketBySeen)
+	var heads []*rangeCursor
+	for _, ns := range namespaces {
+		if rc := newRangeCursor(b, nsPrefix(ns), after, admitted); rc != nil {
+			heads = append(heads, rc)
+		}
+	}
+	merge(heads, visit)
+}
+
+// merge visits the keys of several ranges in descending order of their
+// suffixes (time(8) id(16)).
+func merge(heads []*rangeCursor, visit func(key []byte, tp tuple) bool) {
 	for len(heads) > 0 {
 		best := 0
 		for i := 1; i < len(heads); i++ {
@@ -124,48 +163,80 @@ func walkNewest(tx *bolt.Tx, namespaces []string, tuples []tuple, after []byte, 
 }
 
 // rangeCursor walks the keys under one prefix from the last to the first.
+// In by_ns the tuple is the prefix's; in by_seen each key's value, and
+// admitted (when not nil) skips the keys of other tuples.
 type rangeCursor struct {
-	c      *bolt.Cursor
-	prefix []byte
-	key    []byte
-	tuple  tuple
+	c        *bolt.Cursor
+	prefix   []byte
+	key      []byte
+	tuple    tuple
+	admitted map[tuple]bool
 }
 
-// newRangeCursor places a cursor on the last key under prefix that sorts
-// below prefix+below (below nil: the last key under prefix); nil when
-// there is none.
-func newRangeCursor(b *bolt.Bucket, prefix, below []byte) *rangeCursor {
-	rc := &rangeCursor{c: b.Cursor(), prefix: prefix}
+// newRangeCursor places a cursor on the last admitted key under prefix
+// that sorts below prefix+below (below nil: the last key under prefix);
+// nil when there is none.
+func newRangeCursor(b *bolt.Bucket, prefix, below []byte, admitted map[tuple]bool) *rangeCursor {
+	rc := &rangeCursor{c: b.Cursor(), prefix: prefix, admitted: admitted}
+	if admitted == nil { // a by_ns range: its prefix ends with the tuple
+		copy(rc.tuple[:], prefix[len(prefix)-len(rc.tuple):])
+	}
 	// Seek to the first key at or past the bound, then step back into
 	// the range. Without a bound it is the first key past the range: the
-	// prefix ends with a type code below 0xff, so incrementing its last
-	// byte gives the range's upper bound.
+	// prefix ends with a byte below 0xff (a type code, or the namespace's
+	// terminating 0), so incrementing it gives the range's upper bound.
 	upper := bytes.Clone(prefix)
 	if below != nil {
 		upper = append(upper, below...)
 	} else {
 		upper[len(upper)-1]++
 	}
-	k, _ := rc.c.Seek(upper)
-	if k == nil {
-		k, _ = rc.c.Last()
+	var k, v []byte
+	if k, _ = rc.c.Seek(upper); k == nil {
+		k, v = rc.c.Last()
 	} else {
-		k, _ = rc.c.Prev()
+		k, v = rc.c.Prev()
 	}
-	if k == nil || !bytes.HasPrefix(k, prefix) {
+	if !rc.settle(k, v) {
 		return nil
 	}
-	rc.key = k
 	return rc
 }
 
 func (rc *rangeCursor) suffix() []byte { return rc.key[len(rc.prefix):] }
 
 func (rc *rangeCursor) prev() bool {
-	k, _ := rc.c.Prev()
-	if k == nil || !bytes.HasPrefix(k, rc.prefix) {
-		return false
+	k, v := rc.c.Prev()
+	return rc.settle(k, v)
+}
+
+// settle takes k as the cursor's key, or steps further back past keys of
+// tuples not admitted; false at the start of the range.
+func (rc *rangeCursor) settle(k, v []byte) bool {
+	for ; k != nil && bytes.HasPrefix(k, rc.prefix); k, v = rc.c.Prev() {
+		if rc.admitted == nil {
+			rc.key = k
+			return true
+		}
+		if len(v) == len(rc.tuple) {
+			copy(rc.tuple[:], v)
+			if rc.admitted[rc.tuple] {
+				rc.key = k
+				return true
+			}
+		}
 	}
-	rc.key = k
-	return true
+	return false
+}
+
+// migrateBySeen fills by_seen from the records (schema 3 -> 4). It writes
+// while it reads: another bucket than the one iterated may change.
+func migrateBySeen(t *txn) error {
+	return t.tx.Bucket(bucketIssues).ForEach(func(k, v []byte) error {
+		is, err := decodeRecord(k, v)
+		if err != nil {
+			return fmt.Errorf("issue %x: %w", k, err)
+		}
+		return t.put(bucketBySeen, bySeenKey(is, k), tupleValue(is))
+	})
 }
