@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
@@ -26,10 +27,14 @@ const MaxExpansion = 8192
 // v1 list's store scan) can take it.
 var ErrTooBroad = errors.New("query too broad")
 
-// budget is what is left of one search's MaxExpansion. Bleve builds a
-// search's searchers one after the other in the calling goroutine, so it
-// needs no lock.
-type budget struct{ size, left int }
+// budget is what is left of one search's MaxExpansion, and the index's
+// memory of substring expansions (contains.go). Bleve builds a search's
+// searchers one after the other in the calling goroutine, so it needs no
+// lock.
+type budget struct {
+	size, left int
+	contains   *containsCache
+}
 
 // take charges n terms for the word, or fails naming it and the limit.
 func (b *budget) take(word string, n int) error {
@@ -46,8 +51,8 @@ func (b *budget) take(word string, n int) error {
 type expansionKind int
 
 const (
-	expandPrefix expansionKind = iota // terms that start with text
-	expandRegexp                      // terms the regular expression text matches whole
+	expandPrefix   expansionKind = iota // terms that start with text
+	expandContains                      // terms that hold text anywhere
 )
 
 // expansion is a prefix or regexp query that charges the terms it expands
@@ -70,23 +75,31 @@ func (e *expansion) Boost() float64 { return e.boost }
 // Searcher enumerates the expansion's terms from the field's dictionary
 // and ORs them, as Bleve's prefix and regexp searchers do.
 func (e *expansion) Searcher(ctx context.Context, r bindex.IndexReader, _ mapping.IndexMapping, o bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	charge := func(n int) error { return e.b.take(e.word, n) }
+	var terms []string
+	if e.kind == expandContains && e.b.contains != nil {
+		var err error
+		if terms, err = e.b.contains.containsTerms(ctx, r, e.field, e.text, charge); err != nil {
+			return nil, err
+		}
+		return termsSearcher(ctx, r, terms, e.field, e.boost, o)
+	}
 	var dict bindex.FieldDict
 	var err error
 	switch e.kind {
 	case expandPrefix:
 		dict, err = r.FieldDictPrefix(e.field, []byte(e.text))
-	default:
+	default: // a substring without the cache: tests' indexes
 		rr, ok := r.(bindex.IndexReaderRegexp)
 		if !ok {
 			return nil, fmt.Errorf("index reader %T cannot match regular expressions", r)
 		}
-		dict, _, err = rr.FieldDictRegexpAutomaton(e.field, e.text)
+		dict, _, err = rr.FieldDictRegexpAutomaton(e.field, ".*"+regexp.QuoteMeta(e.text)+".*")
 	}
 	if err != nil {
 		return nil, err
 	}
-	terms, err := collectTerms(dict, func(n int) error { return e.b.take(e.word, n) })
-	if err != nil {
+	if terms, err = collectTerms(dict, charge); err != nil {
 		return nil, err
 	}
 	return termsSearcher(ctx, r, terms, e.field, e.boost, o)

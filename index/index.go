@@ -49,13 +49,15 @@ var ErrOtherStore = errors.New("the search index belongs to another store")
 // Index is the Bleve index of issues. It is safe for concurrent use;
 // Rebuild swaps a freshly built index in under the write lock.
 type Index struct {
-	mu      sync.RWMutex
-	idx     bleve.Index
-	path    string
-	log     *slog.Logger
-	metrics *metrics
-	an      analyzers
-	storeID string
+	// contains remembers substring expansions per segment (contains.go).
+	contains *containsCache
+	mu       sync.RWMutex
+	idx      bleve.Index
+	path     string
+	log      *slog.Logger
+	metrics  *metrics
+	an       analyzers
+	storeID  string
 	// faulted is set when Bleve failed a batch or panicked (fault.go).
 	faulted atomic.Bool
 }
@@ -81,7 +83,10 @@ func Open(o Options) (x *Index, fresh bool, err error) {
 	if err != nil {
 		return nil, false, err
 	}
-	x = &Index{path: filepath.Join(o.Dir, DirName), log: o.Logger.With("component", "index"), metrics: m, an: an, storeID: o.StoreID}
+	x = &Index{
+		path: filepath.Join(o.Dir, DirName), log: o.Logger.With("component", "index"), metrics: m, an: an, storeID: o.StoreID,
+		contains: newContainsCache(),
+	}
 	// A rebuild that died half-way leaves its directory behind.
 	if err := os.RemoveAll(x.path + ".new"); err != nil {
 		return nil, false, err

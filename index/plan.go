@@ -71,7 +71,9 @@ func (x *Index) CountMatch(ctx context.Context, r Request, limit, after int, can
 			n++
 			switch {
 			case m.cands != nil:
-				m.take(d.IndexInternalID)
+				if m.next < len(m.cands) {
+					m.take(d.IndexInternalID)
+				}
 			case candidates == nil:
 			case n <= after:
 				m.seen = append(m.seen, slices.Clone(d.IndexInternalID))
@@ -218,6 +220,7 @@ func (x *Index) Match(ctx context.Context, r Request, ids []string) (map[string]
 // that orders by relevance (scored) or not.
 func (x *Index) prepare(r Request, scored bool) *conjunction {
 	q := toBleve(r.Query, r.Namespaces, r.Substring, scored)
+	q.b.contains = x.contains
 	if r.MaxExpansion > 0 {
 		q.b.size = r.MaxExpansion
 	}

@@ -1,7 +1,6 @@
 package index
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -42,11 +41,11 @@ func toBleve(q *kite.Query, namespaces []string, substring, scored bool) *conjun
 		}
 		tq := termQuery(t, c.b, scored)
 		if substring && t.Kind == kite.TermWord && utf8.RuneCountInString(t.Text) >= MinPartLen {
-			// A regexp of the quoted word, not a wildcard query: what
+			// The word itself inside terms, not a wildcard query: what
 			// people type is text, and a "?" or "*" in it (which a
 			// wildcard query would expand, "???" into every term) is
 			// matched as itself.
-			w := &expansion{kind: expandRegexp, field: fieldIdent, text: ".*" + regexp.QuoteMeta(strings.ToLower(t.Text)) + ".*", word: t.Text, boost: 1, b: c.b}
+			w := &expansion{kind: expandContains, field: fieldIdent, text: strings.ToLower(t.Text), word: t.Text, boost: 1, b: c.b}
 			tq = bleve.NewDisjunctionQuery(tq, w)
 		}
 		if t.Negated {
