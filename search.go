@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -59,6 +60,15 @@ type SearchHit struct {
 	Issue      *Issue              `json:"issue"`
 	Score      float64             `json:"score,omitempty"`
 	Highlights map[string][]string `json:"highlights,omitempty"`
+}
+
+// FormatTotal writes a total for people: "10000+" when counting stopped
+// there.
+func FormatTotal(total int, lowerBound bool) string {
+	if lowerBound {
+		return strconv.Itoa(total) + "+"
+	}
+	return strconv.Itoa(total)
 }
 
 // FacetCount is how many matches have one value of a facet field.

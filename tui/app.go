@@ -350,7 +350,7 @@ func (m *Model) ask(kind promptKind) tea.Cmd {
 	}
 	m.prompt = newPrompt(kind, "", m.width)
 	if kind == promptSilence {
-		m.prompt.input.Prompt = fmt.Sprintf("silence the %d issue(s) of this query for SPAN and why: ", m.list.total)
+		m.prompt.input.Prompt = fmt.Sprintf("silence the %s issue(s) of this query for SPAN and why: ", kite.FormatTotal(m.list.total, m.list.bounded))
 	}
 	return nil
 }
@@ -460,7 +460,7 @@ func (m *Model) result(msg tea.Msg) tea.Cmd {
 		}
 	case countsMsg:
 		if msg.err == nil && msg.seq == m.seq {
-			m.list.total, m.list.facets = msg.total, msg.facets
+			m.list.total, m.list.bounded, m.list.facets = msg.total, msg.bounded, msg.facets
 		}
 	case statusMsg:
 		m.setStatus(string(msg), false)
@@ -557,7 +557,7 @@ func (m *Model) Screen() string {
 	if m.all {
 		where = fmt.Sprintf("all namespaces (%d)", len(m.nsList))
 	}
-	title := fmt.Sprintf("kite · %s · %d issue(s)", where, m.list.total)
+	title := fmt.Sprintf("kite · %s · %s issue(s)", where, kite.FormatTotal(m.list.total, m.list.bounded))
 	if m.query != "" {
 		title += " · " + m.query
 	}

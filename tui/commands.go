@@ -56,10 +56,11 @@ type (
 	// and facets read again (seq: of the page they belong to).
 	countsDueMsg struct{ gen int }
 	countsMsg    struct {
-		seq    int
-		total  int
-		facets map[string][]kite.FacetCount
-		err    error
+		seq     int
+		total   int
+		bounded bool
+		facets  map[string][]kite.FacetCount
+		err     error
 	}
 	// namespacesMsg are the namespaces the user may read: suggestions for
 	// the namespace prompt, or (view) the all-namespaces view's.
@@ -269,6 +270,6 @@ func (m *Model) loadCounts() tea.Cmd {
 		if err != nil {
 			return countsMsg{seq: seq, err: err}
 		}
-		return countsMsg{seq: seq, total: res.Total, facets: res.Facets}
+		return countsMsg{seq: seq, total: res.Total, bounded: res.TotalIsLowerBound, facets: res.Facets}
 	}
 }

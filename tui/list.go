@@ -26,6 +26,7 @@ type issueList struct {
 	width    int
 	selected map[string]bool
 	total    int
+	bounded  bool // total is where counting stopped: there are more
 	facets   map[string][]kite.FacetCount
 	next     string // cursor of the next page; "" when all are loaded
 	loading  bool
@@ -76,7 +77,7 @@ func (l *issueList) reset(res *kite.SearchResult) {
 	for _, h := range res.Hits {
 		l.rows = append(l.rows, h.Issue)
 	}
-	l.total, l.next, l.loading = res.Total, res.NextCursor, false
+	l.total, l.bounded, l.next, l.loading = res.Total, res.TotalIsLowerBound, res.NextCursor, false
 	if res.Facets != nil {
 		l.facets = res.Facets
 	}
@@ -96,7 +97,7 @@ func (l *issueList) extend(res *kite.SearchResult) {
 			l.rows = append(l.rows, h.Issue)
 		}
 	}
-	l.total, l.next, l.loading = res.Total, res.NextCursor, false
+	l.total, l.bounded, l.next, l.loading = res.Total, res.TotalIsLowerBound, res.NextCursor, false
 }
 
 func (l *issueList) index(id string) int {

@@ -102,3 +102,15 @@ func TestListSelection(t *testing.T) {
 	l.toggle()
 	assert.Equal(t, []string{"id-000"}, l.targets())
 }
+
+// TestTitleSaysWhenCountingStopped: a total that is only where counting
+// stopped reads "10000+", and a later page keeps saying so.
+func TestTitleSaysWhenCountingStopped(t *testing.T) {
+	m := New(t.Context(), nil, Options{Namespace: "team-a"})
+	m.width = 100
+	m.list.reset(&kite.SearchResult{Total: 10000, TotalIsLowerBound: true, NextCursor: "next",
+		Hits: []kite.SearchHit{{Issue: issue(1, kite.StateActive)}}})
+	assert.Contains(t, m.Screen(), "team-a · 10000+ issue(s)")
+	m.list.extend(&kite.SearchResult{Total: 812, Hits: []kite.SearchHit{{Issue: issue(2, kite.StateActive)}}})
+	assert.Contains(t, m.Screen(), "team-a · 812 issue(s)")
+}

@@ -115,7 +115,7 @@ func (c *issueCmds) listCmd() *cobra.Command {
 					break
 				}
 				if !all {
-					notePartial(cmd.ErrOrStderr(), c.output, len(out), page.Total)
+					notePartial(cmd.ErrOrStderr(), c.output, len(out), strconv.Itoa(page.Total))
 					break
 				}
 				f.Offset = end
@@ -231,7 +231,7 @@ func (c *issueCmds) searchPages(cmd *cobra.Command, s *session, req kite.SearchR
 			return out, nil
 		}
 		if !all {
-			notePartial(cmd.ErrOrStderr(), c.output, len(out), res.Total)
+			notePartial(cmd.ErrOrStderr(), c.output, len(out), kite.FormatTotal(res.Total, res.TotalIsLowerBound))
 			return out, nil
 		}
 		req.Cursor = res.NextCursor

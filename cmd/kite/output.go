@@ -72,9 +72,9 @@ func dataOrNames[T any](p *printer, items []T, name func(T) string) (bool, error
 
 // notePartial tells stderr that the results stop at a page before the
 // total. JSON and YAML are read by programs, which get no prose.
-func notePartial(stderr io.Writer, format string, shown, total int) {
+func notePartial(stderr io.Writer, format string, shown int, total string) {
 	if format != "json" && format != "yaml" {
-		fmt.Fprintf(stderr, "%d of %d shown; --all for every page\n", shown, total)
+		fmt.Fprintf(stderr, "%d of %s shown; --all for every page\n", shown, total)
 	}
 }
 
