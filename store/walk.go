@@ -229,14 +229,29 @@ func (rc *rangeCursor) settle(k, v []byte) bool {
 	return false
 }
 
-// migrateBySeen fills by_seen from the records (schema 3 -> 4). It writes
-// while it reads: another bucket than the one iterated may change.
+// migrateBySeen fills by_seen from the records (schema 3 -> 4). The keys
+// are put in order: bbolt splits a transaction's nodes only at commit, so
+// keys put at random places of one growing node cost a copy of it each
+// (12 s for 100,000 issues, against well under one in order).
 func migrateBySeen(t *txn) error {
-	return t.tx.Bucket(bucketIssues).ForEach(func(k, v []byte) error {
+	type entry struct{ k, v []byte }
+	var es []entry
+	err := t.tx.Bucket(bucketIssues).ForEach(func(k, v []byte) error {
 		is, err := decodeRecord(k, v)
 		if err != nil {
 			return fmt.Errorf("issue %x: %w", k, err)
 		}
-		return t.put(bucketBySeen, bySeenKey(is, k), tupleValue(is))
+		es = append(es, entry{bySeenKey(is, k), tupleValue(is)})
+		return nil
 	})
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(es, func(a, b entry) int { return bytes.Compare(a.k, b.k) })
+	for _, e := range es {
+		if err := t.put(bucketBySeen, e.k, e.v); err != nil {
+			return err
+		}
+	}
+	return nil
 }

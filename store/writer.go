@@ -158,6 +158,10 @@ var appendFill = map[string]float64{
 	string(bucketIssues):  0.95,
 	string(bucketEvents):  0.9,
 	string(bucketChanges): 1.0,
+	// Each namespace's range grows at its end (a new lastSeen); the
+	// keys a sighting leaves behind are deleted, and bbolt merges pages
+	// that fall under a quarter full.
+	string(bucketBySeen): 0.9,
 }
 
 func newTxn(tx *bolt.Tx, now time.Time) *txn {
