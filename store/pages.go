@@ -51,11 +51,49 @@ func walkPages(f io.ReaderAt, m meta) []string {
 	w := &pageWalk{f: f, m: m, seen: make([]bool, m.hwm)}
 	w.visit(m.root, 0, "the root bucket", nil, nil)
 	if m.freelist != noFreelist {
-		if p, ok := w.page(m.freelist, "the freelist"); ok && p.flags() != freelistPage {
-			w.fail("the freelist's page %d has flags %#x, not a freelist's", m.freelist, p.flags())
+		if p, ok := w.page(m.freelist, "the freelist"); ok {
+			w.freelist(p)
 		}
 	}
 	return w.problems
+}
+
+// freelist checks a written freelist (a clean close writes one, seal.go):
+// bbolt trusts it, and a page it wrongly calls free would be overwritten
+// while still in use. Its ids (u64 each after the header; a count of
+// 0xffff means the real count is the first u64) must ascend within the
+// file, and none may be a page the tree reaches.
+func (w *pageWalk) freelist(p rawPage) {
+	if p.flags() != freelistPage {
+		w.fail("the freelist's page %d has flags %#x, not a freelist's", w.m.freelist, p.flags())
+		return
+	}
+	body := p[pageHeaderLen:]
+	n := uint64(p.count())
+	if n == 0xffff {
+		if len(body) < 8 {
+			w.fail("the freelist's page %d is cut short", w.m.freelist)
+			return
+		}
+		n, body = binary.LittleEndian.Uint64(body), body[8:]
+	}
+	if n > uint64(len(body)/8) {
+		w.fail("the freelist's page %d claims %d ids, more than it holds", w.m.freelist, n)
+		return
+	}
+	prev := uint64(1)
+	for i := range n {
+		id := binary.LittleEndian.Uint64(body[i*8:])
+		switch {
+		case id <= prev || id >= w.m.hwm:
+			w.fail("the freelist's page %d lists page %d out of order or outside the file", w.m.freelist, id)
+			return
+		case w.seen[id]:
+			w.fail("the freelist's page %d calls page %d free, which is in use", w.m.freelist, id)
+			return
+		}
+		prev = id
+	}
 }
 
 func (w *pageWalk) fail(format string, args ...any) {

@@ -30,8 +30,9 @@ const (
 // still answering for them), maps a truncated one past its end, which
 // faults the process (SIGBUS) instead of returning an error, and panics on
 // a damaged page (pages.go). Each is refused here with the path and the
-// way out. A missing file is fine: the store is new.
-func preflight(path string) error {
+// way out. A missing file is fine: the store is new. walk walks every page
+// (pages.go); a file a clean close sealed skips it (seal.go).
+func preflight(path string, walk bool) error {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -71,6 +72,9 @@ func preflight(path string) error {
 	best := &last
 	if need := int64(best.hwm) * int64(best.pageSize); st.Size() < need {
 		return damaged(path, fmt.Sprintf("it is truncated: %d bytes, where its last transaction needs %d", st.Size(), need))
+	}
+	if !walk {
+		return nil
 	}
 	return pagesOf(path, *best)
 }

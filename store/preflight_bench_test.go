@@ -22,7 +22,7 @@ func BenchmarkPreflight(b *testing.B) {
 	}
 	b.SetBytes(st.Size())
 	for b.Loop() {
-		if err := preflight(path); err != nil {
+		if err := preflight(path, true); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -61,6 +61,9 @@ type Options struct {
 	// OnCommit, when set, is called by the writer after every commit that
 	// changed issues, with the new revision. It must not block.
 	OnCommit func(rev uint64)
+	// Verify walks every page of the file at open even when a clean close
+	// sealed it (seal.go), as kite check does.
+	Verify bool
 }
 
 // Store is the bbolt-backed implementation of kite.IssueService and
@@ -120,7 +123,11 @@ func Open(o Options) (*Store, error) {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	path := filepath.Join(o.Dir, FileName)
-	if err := preflight(path); err != nil {
+	clean, err := sealed(o.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("read the seal of %s: %w", path, err)
+	}
+	if err := preflight(path, !clean || o.Verify); err != nil {
 		return nil, err
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
@@ -265,7 +272,21 @@ func (s *Store) Close() error {
 	close(s.ops)
 	s.mu.Unlock()
 	s.wg.Wait()
-	return s.db.Close()
+	// A last commit writes bbolt's freelist, which commits skip, and the
+	// seal records the file as this close left it: the next open skips
+	// walking the file's pages (seal.go).
+	s.db.NoFreelistSync = false
+	err := s.db.Update(func(*bolt.Tx) error { return nil })
+	if cerr := s.db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if err := writeSeal(s.dir); err != nil {
+		s.log.Warn("the store closed cleanly but could not record it: the next start walks the whole file", "err", err)
+	}
+	return nil
 }
 
 // view runs fn in a read transaction, refusing once the store is closed.

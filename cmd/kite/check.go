@@ -42,7 +42,7 @@ func check(dataDir string, out io.Writer) error {
 		return fmt.Errorf("no store to check: %w", err)
 	}
 	start := time.Now()
-	st, err := store.Open(store.Options{Dir: dataDir, Logger: slog.New(slog.DiscardHandler), LockTimeout: time.Second})
+	st, err := store.Open(store.Options{Dir: dataDir, Logger: slog.New(slog.DiscardHandler), LockTimeout: time.Second, Verify: true})
 	if err != nil {
 		return err
 	}
