@@ -11,7 +11,12 @@ import (
 )
 
 // batchEntries bounds the change log entries applied in one index batch.
-const batchEntries = 5000
+// A batch's analysed documents stay in memory until Bleve has built its
+// segment (about 30 KB an issue): batches of 5,000 raised the server's
+// anonymous memory to 230-270 MB while a burst of webhooks was indexed,
+// batches of 500 to 70-80 MB, at the same CPU per issue within the
+// spread of runs (docs/benchmarks.md, "Memory").
+const batchEntries = 500
 
 // Bleve's cost per issue falls by half from batches of 50 to batches of
 // 2,000 (BenchmarkApply), and every batch adds a segment to merge later.
