@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	bolt "go.etcd.io/bbolt"
 )
 
 // metrics are the store's Prometheus series, registered on the registry the
@@ -23,6 +24,10 @@ func (s *Store) volumeCollectors() []prometheus.Collector {
 			Name: "kite_store_volume_available_bytes",
 			Help: "Free space on the volume holding the store, for Kite's user (-1 when unknown).",
 		}, func() float64 { return float64(s.available()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "kite_store_free_pages_ratio",
+			Help: "Share of the store file's pages that are free (reused by later writes, given back to the file system only by kite compact).",
+		}, s.freeRatio),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "kite_store_volume_full",
 			Help: "1 while writes fail because the store's volume is full (they answer 507), else 0.",
@@ -83,4 +88,20 @@ func (s *Store) applyCounts(deltas map[string]int64) {
 			s.metrics.issues.add(ns, tp, d)
 		}
 	}
+}
+
+// freeRatio is the share of the file's pages that are free, -1 when the
+// store is closed.
+func (s *Store) freeRatio() float64 {
+	var free, total int
+	err := s.view(func(tx *bolt.Tx) error {
+		total = int(tx.Size() / int64(s.db.Info().PageSize))
+		return nil
+	})
+	if err != nil || total == 0 {
+		return -1
+	}
+	st := s.db.Stats()
+	free = st.FreePageN + st.PendingPageN
+	return float64(free) / float64(total)
 }

@@ -100,3 +100,25 @@ func TestCheck(t *testing.T) {
 	assert.Equal(t, exitError, code)
 	assert.Contains(t, errb, "no store to check")
 }
+
+// TestCompactCmd compacts a filled data directory, after which it checks
+// clean with its index; a damaged file is refused with exit code 1.
+func TestCompactCmd(t *testing.T) {
+	noEnv := func(string) (string, bool) { return "", false }
+	dir := filledDir(t, 30)
+	var out, errb bytes.Buffer
+	code := run([]string{"compact", "--data-dir", dir}, nil, &out, &errb, noEnv)
+	require.Equal(t, exitOK, code, errb.String())
+	assert.Contains(t, out.String(), "compacted "+dir+":")
+	out.Reset()
+	code = run([]string{"check", "--data-dir", dir}, nil, &out, &errb, noEnv)
+	require.Equal(t, exitOK, code, errb.String())
+	assert.Contains(t, out.String(), "ok, 30 issues")
+
+	damaged := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(damaged, store.FileName), bytes.Repeat([]byte{0xff}, 64<<10), 0o600))
+	errb.Reset()
+	code = run([]string{"compact", "--data-dir", damaged}, nil, &out, &errb, noEnv)
+	assert.Equal(t, exitError, code)
+	assert.Contains(t, errb.String(), "cannot be used")
+}
