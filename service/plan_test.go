@@ -174,3 +174,26 @@ func hitIDs(res *kite.SearchResult) []string {
 	}
 	return ids
 }
+
+// TestPlannerCursorsCross: a page found by one plan is continued by the
+// other from its cursor, as if one plan had found both.
+func TestPlannerCursorsCross(t *testing.T) {
+	s := plannerCorpus(t)
+	defer s.ForcePlan("", 0)
+	for _, q := range []string{"halfword", "is:active", "common sort:-lastSeen"} {
+		s.ForcePlan("index", 0)
+		want, _, _ := allPages(t, s, q, 10)
+		for _, plans := range [][2]string{{"walk", "index"}, {"index", "walk"}} {
+			s.ForcePlan(plans[0], 0)
+			req := kite.SearchRequest{Query: q, Namespaces: []string{"team-a", "team-b", "team-c"}, Limit: 10}
+			first, err := s.Search(ctx, req)
+			require.NoError(t, err)
+			require.NotEmpty(t, first.NextCursor)
+			s.ForcePlan(plans[1], 0)
+			req.Cursor = first.NextCursor
+			second, err := s.Search(ctx, req)
+			require.NoError(t, err)
+			assert.Equal(t, want[:20], append(hitIDs(first), hitIDs(second)...), "%s then %s: %q", plans[0], plans[1], q)
+		}
+	}
+}
