@@ -37,6 +37,20 @@ func (x *Index) guard(what string, faulty func(error) bool, fn func() error) (er
 	return fn()
 }
 
+// use runs fn over the open index under the read lock (Rebuild and Recover
+// swap it under the write lock) and the fault guard.
+func (x *Index) use(what string, faulty func(error) bool, fn func(bleve.Index) error) error {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.idx == nil {
+		return errClosed
+	}
+	if x.faulted.Load() {
+		return errFaulted
+	}
+	return x.guard(what, faulty, func() error { return fn(x.idx) })
+}
+
 // writeFault: every failed batch is a fault.
 func writeFault(error) bool { return true }
 

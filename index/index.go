@@ -192,15 +192,7 @@ func (x *Index) Rev() (uint64, error) {
 // Apply indexes a batch of changes and records rev as applied, in one
 // Bleve batch: a crash leaves either all of it or none.
 func (x *Index) Apply(changes []Change, rev uint64) error {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	if x.idx == nil {
-		return errClosed
-	}
-	if x.faulted.Load() {
-		return errFaulted
-	}
-	return x.guard("apply", writeFault, func() error { return x.apply(x.idx, changes, rev) })
+	return x.use("apply", writeFault, func(idx bleve.Index) error { return x.apply(idx, changes, rev) })
 }
 
 func (x *Index) apply(idx bleve.Index, changes []Change, rev uint64) error {

@@ -201,11 +201,7 @@ func (x *Index) Match(ctx context.Context, r Request, ids []string) (map[string]
 	q := x.prepare(r, false)
 	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), q), len(ids), 0, false)
 	req.Score = "none"
-	var res *bleve.SearchResult
-	err := x.read(ctx, q, func(idx bleve.Index) (err error) {
-		res, err = idx.SearchInContext(ctx, req)
-		return err
-	})
+	res, err := x.search(ctx, q, req)
 	if err != nil {
 		return nil, err
 	}

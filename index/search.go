@@ -107,11 +107,7 @@ func (x *Index) Search(ctx context.Context, r Request) (*Result, error) {
 		req.AddFacet(name, bleve.NewFacetRequest(f.field, f.size))
 	}
 	start := time.Now()
-	var res *bleve.SearchResult
-	err := x.read(ctx, q, func(idx bleve.Index) (err error) {
-		res, err = idx.SearchInContext(ctx, req)
-		return err
-	})
+	res, err := x.search(ctx, q, req)
 	if err != nil {
 		return nil, err
 	}
@@ -145,15 +141,7 @@ func (x *Index) Search(ctx context.Context, r Request) (*Result, error) {
 // a search whose context ended may stop early without an error (its range
 // filter stops admitting candidates).
 func (x *Index) read(ctx context.Context, q *conjunction, fn func(bleve.Index) error) error {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	if x.idx == nil {
-		return errClosed
-	}
-	if x.faulted.Load() {
-		return errFaulted
-	}
-	err := x.guard("search", readFault, func() error { return fn(x.idx) })
+	err := x.use("search", readFault, fn)
 	if err != nil && readFault(err) {
 		err = errors.Join(errFaulted, err) // the index reopens before the next search
 	}
@@ -167,6 +155,15 @@ func (x *Index) read(ctx context.Context, q *conjunction, fn func(bleve.Index) e
 		return fmt.Errorf("search index: %w", err)
 	}
 	return nil
+}
+
+// search runs one Bleve search of q (read).
+func (x *Index) search(ctx context.Context, q *conjunction, req *bleve.SearchRequest) (res *bleve.SearchResult, err error) {
+	err = x.read(ctx, q, func(idx bleve.Index) error {
+		res, err = idx.SearchInContext(ctx, req)
+		return err
+	})
+	return res, err
 }
 
 // sortOrder is the query's sort: its sort: keys, else newest detection

@@ -14,8 +14,9 @@ import (
 // A batch's analysed documents stay in memory until Bleve has built its
 // segment (about 30 KB an issue): during a burst of webhooks, batches of
 // 5,000 took the server's anonymous memory to 300-500 MB, batches of 500
-// to about 105 MB, at the same CPU per webhook; batches of 250 cost 12%
-// more CPU (docs/benchmarks.md, "Memory while indexing").
+// to 70-110 MB (with GOGC 100 or 200), at the same CPU per webhook;
+// batches of 250 cost 12% more CPU (docs/benchmarks.md, "Memory while
+// indexing").
 const batchEntries = 500
 
 // Bleve's cost per issue falls by half from batches of 50 to batches of

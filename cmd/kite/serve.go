@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"runtime/debug"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -66,13 +65,6 @@ KITE_DATA_DIR, KITE_LOG_FORMAT, KITE_LOG_LEVEL, KITE_CLUSTER_URL,
 KITE_DEBUG_ADDR.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, set := env("GOGC"); !set {
-				// The live heap stays small (tens of MB) while indexing
-				// allocates a lot: a 200% target costs about 15% less CPU
-				// per webhook than Go's 100% for about 40 MB more peak
-				// memory (docs/benchmarks.md, "Memory while indexing").
-				debug.SetGCPercent(200)
-			}
 			for _, name := range []string{"reads-per-second", "read-burst", "writes-per-second", "write-burst"} {
 				o.auth.limitsSet = o.auth.limitsSet || cmd.Flags().Changed(name)
 			}
