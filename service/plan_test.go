@@ -2,6 +2,8 @@ package service_test
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 
@@ -194,6 +196,47 @@ func TestPlannerCursorsCross(t *testing.T) {
 			second, err := s.Search(ctx, req)
 			require.NoError(t, err)
 			assert.Equal(t, want[:20], append(hitIDs(first), hitIDs(second)...), "%s then %s: %q", plans[0], plans[1], q)
+		}
+	}
+}
+
+// TestPlannerAgreesOnRandomQueries: random queries over the query language
+// (words, phrases, fields, negations, the walkable orders), each answered
+// by every plan, page after page: the same issues in the same order with
+// the same total.
+func TestPlannerAgreesOnRandomQueries(t *testing.T) {
+	s := plannerCorpus(t)
+	defer s.ForcePlan("", 0)
+	terms := []string{
+		"common", "halfword", "rare3", "rare17", "again", "pipeline", "failure", "oomkill", "nightly-build-1",
+		`"failure rare4"`, "is:active", "is:resolved", "severity:>=major", "severity:<major", "severity:minor",
+		"ns:team-a", "ns:team-b", "label:team=x", "label:team", "has:assignee", "assignee:alice", "occurrences:1",
+		"occurrences:>1", "is:regressed", "reason:oomkilled", "title:pipeline", "type:pipeline", "scope:nightly-build-7",
+		"scopeType:pipelinerun", "detected:<1h", "lastSeen:>1h",
+	}
+	sorts := []string{"", "", "sort:-detected", "sort:-lastSeen"}
+	rng := rand.New(rand.NewPCG(13, 17))
+	for range 120 {
+		var parts []string
+		for range 1 + rng.IntN(3) {
+			term := terms[rng.IntN(len(terms))]
+			if rng.IntN(10) < 3 {
+				term = "-" + term
+			}
+			parts = append(parts, term)
+		}
+		if sort := sorts[rng.IntN(len(sorts))]; sort != "" {
+			parts = append(parts, sort)
+		}
+		q := strings.Join(parts, " ")
+		s.ForcePlan("index", 0)
+		want, wantTotal, _ := allPages(t, s, q, 50)
+		for _, plan := range []string{"walk", ""} {
+			s.ForcePlan(plan, 0)
+			got, total, lower := allPages(t, s, q, 50)
+			require.Equal(t, want, got, "%q by %q", q, plan)
+			require.Equal(t, wantTotal, total, "%q by %q", q, plan)
+			require.False(t, lower)
 		}
 	}
 }
