@@ -140,11 +140,28 @@ func wireRun(r *kite.Run) runFields {
 // do sends one JSON request (query may be nil; actor, when set, names the
 // person behind a write) and decodes a 2xx reply into out.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, actor string, in, out any) error {
+	resp, err := c.send(ctx, method, path, query, actor, in)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if out == nil || resp.StatusCode == http.StatusNoContent {
+		return nil
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(out); err != nil {
+		return &kite.Error{Code: kite.EINTERNAL, Message: "unreadable reply from Kite", Err: err}
+	}
+	return nil
+}
+
+// send makes a request and returns a successful response, whose body the
+// caller closes; an error reply becomes the *kite.Error it carries.
+func (c *Client) send(ctx context.Context, method, path string, query url.Values, actor string, in any) (*http.Response, error) {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
-			return fmt.Errorf("encode request: %w", err)
+			return nil, fmt.Errorf("encode request: %w", err)
 		}
 		body = bytes.NewReader(b)
 	}
@@ -154,7 +171,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	}
 	req, err := http.NewRequestWithContext(ctx, method, target, body)
 	if err != nil {
-		return fmt.Errorf("build request: %w", err)
+		return nil, fmt.Errorf("build request: %w", err)
 	}
 	req.Header.Set("Accept", "application/json")
 	if in != nil {
@@ -168,19 +185,13 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return &kite.Error{Code: kite.EUNAVAILABLE, Message: "Kite at " + c.base.Host + " did not answer", Err: err}
+		return nil, &kite.Error{Code: kite.EUNAVAILABLE, Message: "Kite at " + c.base.Host + " did not answer", Err: err}
 	}
-	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode >= 300 {
-		return responseError(resp)
+		defer func() { _ = resp.Body.Close() }()
+		return nil, responseError(resp)
 	}
-	if out == nil || resp.StatusCode == http.StatusNoContent {
-		return nil
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(out); err != nil {
-		return &kite.Error{Code: kite.EINTERNAL, Message: "unreadable reply from Kite", Err: err}
-	}
-	return nil
+	return resp, nil
 }
 
 // responseError turns an error reply back into the *kite.Error the server

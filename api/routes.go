@@ -61,6 +61,7 @@ func (s *server) routes() []route {
 		{http.MethodPost, "/api/v1/webhooks/mintmaker-custom", s.webhook("mintmaker-custom", s.mintmakerCustom), false},
 
 		{http.MethodGet, "/api/v1/auth/whoami", s.handle(s.whoami), false},
+		{http.MethodGet, backupPath, http.HandlerFunc(s.backup), false},
 		{http.MethodGet, "/api/v1/auth/can-i", s.handle(s.canI), false},
 
 		{http.MethodGet, "/healthz", http.HandlerFunc(s.healthz), true},
@@ -94,7 +95,7 @@ func (s *server) router() *mux.Router {
 	r := mux.NewRouter().SkipClean(true)
 	for _, rt := range s.routes() {
 		h := rt.handler
-		if rt.path != eventsPath {
+		if rt.path != eventsPath && rt.path != backupPath {
 			h = s.writeDeadline(h)
 		}
 		if s.limits != nil && !rt.public {

@@ -119,6 +119,8 @@ type server struct {
 	limits       *limiters // nil: no rate limits
 	writeTimeout time.Duration
 	expensive    chan struct{} // a slot per running expensive request
+	// backuper serves backupPath when the service can take backups.
+	backuper kite.Backuper
 	// feed serves /api/v1/events when the service offers one.
 	feed      kite.Streamer
 	frames    *frameCache
@@ -209,6 +211,8 @@ func newServer(o Options) (*server, error) {
 	}
 	// The stream is the (authorized) service's, like every other read.
 	s.feed, _ = s.svc.(kite.Streamer)
+	// A backup is the store's own, authorized by the handler.
+	s.backuper, _ = o.Service.(kite.Backuper)
 	reg, gat := o.Registerer, o.Gatherer
 	switch {
 	case reg == nil && gat == nil:

@@ -59,6 +59,8 @@ func setUpIdentities(t *testing.T) identities {
 	bind(t, "view", "team-b", serviceAccountSubject("team-b", "viewer"))
 	ids["cluster reader"] = serviceAccount(t, "ops", "reader")
 	bind(t, "kite-issues-view", "", serviceAccountSubject("ops", "reader"))
+	ids["backup taker"] = serviceAccount(t, "ops", "backup")
+	bind(t, "kite-backup", "", serviceAccountSubject("ops", "backup"))
 	ids["proxy"] = serviceAccount(t, "console", "proxy")
 	ctx := context.Background()
 	_, err := cluster.cs.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{
@@ -101,6 +103,7 @@ func TestRoutesByIdentity(t *testing.T) {
 		"events other": {"GET", "/api/v1/events?namespace=team-b", ""},
 		"events both":  {"GET", "/api/v1/events?namespace=team-a&namespace=team-b", ""},
 		"healthz":      {"GET", "/healthz", ""},
+		"backup":       {"GET", "/api/v1/admin/backup", ""},
 	}
 	// Expected status by identity and call; missing means 403 for
 	// namespace-level refusals. Ids of unseen issues are 404, never 403.
@@ -113,10 +116,11 @@ func TestRoutesByIdentity(t *testing.T) {
 		"viewer": {"events other": 403, "events both": 403, "list": 200, "list other": 403, "get": 200, "get other": 404, "timeline": 200, "search": 200, "search both": 403,
 			"create": 403, "webhook": 403, "update": 404, "resolve": 404, "delete other": 404, "metrics": 403, "healthz": 200},
 		"editor": {"list": 200, "list other": 403, "get": 200, "get other": 404, "timeline": 200, "search": 200, "search both": 403,
-			"create": 201, "webhook": 201, "update": 200, "resolve": 200, "delete other": 404, "metrics": 403},
+			"create": 201, "webhook": 201, "update": 200, "resolve": 200, "delete other": 404, "metrics": 403, "backup": 403},
 		"reporter":        {"list": 403, "get": 404, "search": 403, "create": 201, "webhook": 201, "update": 404, "resolve": 404},
 		"other namespace": {"list": 403, "list other": 200, "get": 404, "get other": 200, "search both": 403, "webhook": 403},
-		"cluster reader":  {"list": 200, "list other": 200, "get": 200, "get other": 200, "search both": 200, "webhook": 403, "update": 404},
+		"cluster reader":  {"list": 200, "list other": 200, "get": 200, "get other": 200, "search both": 200, "webhook": 403, "update": 404, "backup": 403},
+		"backup taker":    {"backup": 200, "list": 403, "webhook": 403},
 	}
 	for who, token := range ids {
 		if want[who] == nil {

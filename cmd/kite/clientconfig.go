@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/yaml"
 
@@ -77,16 +79,23 @@ type clientOptions struct {
 	kubeconfig string
 	caFile     string
 	output     string
+	// timeout overrides the client's per-request timeout (backups).
+	timeout time.Duration
 }
 
 func (o *clientOptions) register(cmd *cobra.Command) {
 	f := cmd.PersistentFlags()
+	o.registerConnection(f)
+	f.StringVarP(&o.namespace, "namespace", "n", "", "namespace; default: the current kubeconfig context's, then kite config's, then \"default\"")
+	f.StringVarP(&o.output, "output", "o", "table", "output format: table, wide, json, yaml or name")
+}
+
+// registerConnection registers the flags that reach a server as whom.
+func (o *clientOptions) registerConnection(f *pflag.FlagSet) {
 	f.StringVar(&o.server, "server", "", "Kite server URL (env KITE_SERVER, or kite config set server)")
 	f.StringVar(&o.token, "token", "", "bearer token (env KITE_TOKEN, or kite config set token)")
-	f.StringVarP(&o.namespace, "namespace", "n", "", "namespace; default: the current kubeconfig context's, then kite config's, then \"default\"")
 	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig whose namespace and, without a token, credentials are used (env KUBECONFIG)")
 	f.StringVar(&o.caFile, "certificate-authority", "", "CA bundle that signed the Kite server's certificate (env KITE_CA_FILE); default: the system's roots")
-	f.StringVarP(&o.output, "output", "o", "table", "output format: table, wide, json, yaml or name")
 }
 
 // client builds the API client from flags, environment and config, in
@@ -103,7 +112,7 @@ func (o *clientOptions) client() (*api.Client, error) {
 	if server == "" {
 		return nil, usageErrorf("no Kite server: use --server, KITE_SERVER or kite config set server URL")
 	}
-	opts := api.ClientOptions{Server: server, Token: firstOf(o.token, envValue(o.env, "KITE_TOKEN"), cfg.Token)}
+	opts := api.ClientOptions{Server: server, Token: firstOf(o.token, envValue(o.env, "KITE_TOKEN"), cfg.Token), Timeout: o.timeout}
 	if opts.Token == "" {
 		// No token of Kite's own: the caller's cluster identity.
 		if opts.Transport, err = clusterCredentials(o.kubeconfigRules(), o.inCluster(), firstOf(o.caFile, envValue(o.env, "KITE_CA_FILE"))); err != nil {

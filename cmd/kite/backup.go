@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/konflux-ci/kite"
+	"github.com/konflux-ci/kite/store"
+)
+
+func newBackupCmd(env lookupEnv) *cobra.Command {
+	var dataDir, file string
+	c := &clientOptions{env: env, output: "table", timeout: 24 * time.Hour}
+	cmd := &cobra.Command{
+		Use:   "backup -o FILE",
+		Short: "Take a consistent backup of the store, from a running server or a data directory",
+		Long: `Write a backup of the store: one consistent copy of it, with the schema,
+revision and store identity in a header and a checksum at the end, which
+kite restore verifies.
+
+With --server (or KITE_SERVER, or kite config), the running server streams
+it while it goes on serving and ingesting: the backup holds every write
+acknowledged before it began. That needs get on backups.kite.konflux-ci.dev
+cluster-wide (the kite-backup ClusterRole in deploy/). With --data-dir the
+store is read offline (no kite serve may be using it).
+
+The file is written beside FILE and renamed to it once complete, so FILE is
+never a partial backup. -o - writes to standard output.`,
+		Example: "  kite backup --server https://kite.example -o kite-$(date +%F).backup\n  kite backup --data-dir /data -o /backups/kite.backup",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if file == "" {
+				return usageErrorf("name the backup file with -o FILE (- for standard output)")
+			}
+			take := func(ctx context.Context, w io.Writer) (int64, error) {
+				if dataDir != "" {
+					cw := &countWriter{w: w}
+					_, err := store.BackupDir(ctx, dataDir, time.Second, cw)
+					return cw.n, err
+				}
+				cl, err := c.client()
+				if err != nil {
+					return 0, err
+				}
+				return cl.Backup(ctx, w)
+			}
+			return writeBackupFile(cmd.Context(), file, cmd.OutOrStdout(), cmd.ErrOrStderr(), take)
+		},
+	}
+	f := cmd.Flags()
+	c.registerConnection(f)
+	f.StringVarP(&file, "output", "o", "", "file to write the backup to (- for standard output)")
+	f.StringVar(&dataDir, "data-dir", "", "back up this data directory offline instead of asking a server")
+	return cmd
+}
+
+// writeBackupFile runs take into FILE.partial and renames it to FILE once
+// the backup is whole.
+func writeBackupFile(ctx context.Context, file string, stdout, stderr io.Writer, take func(context.Context, io.Writer) (int64, error)) error {
+	start := time.Now()
+	if file == "-" {
+		_, err := take(ctx, stdout)
+		return err
+	}
+	tmp := file + ".partial"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	n, err := take(ctx, f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, file)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	fmt.Fprintf(stderr, "backup written to %s: %.1f MB in %s\n", file, float64(n)/(1<<20), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func newRestoreCmd(env lookupEnv) *cobra.Command {
+	var dataDir string
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "restore FILE --data-dir DIR",
+		Short: "Restore a backup into a data directory and rebuild its search index (offline)",
+		Long: `Restore a backup taken by kite backup into a data directory: its checksum,
+header and schema are verified and its pages checked before anything is
+replaced; then the search index is rebuilt from the restored store. A
+directory that already holds a store or an index is refused unless
+--force. Run it while no kite serve uses the directory. FILE - reads
+standard input.`,
+		Example: "  kite restore /backups/kite.backup --data-dir /data",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if dataDir == "" {
+				return usageErrorf("name the directory to restore into with --data-dir")
+			}
+			return restore(cmd.Context(), args[0], dataDir, force, cmd.InOrStdin(), cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&dataDir, "data-dir", envValue(env, "KITE_DATA_DIR"), "data directory to restore into (env KITE_DATA_DIR)")
+	f.BoolVar(&force, "force", false, "replace the store and index the directory holds")
+	return cmd
+}
+
+func restore(ctx context.Context, file, dataDir string, force bool, stdin io.Reader, out io.Writer) error {
+	r := stdin
+	if file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = f.Close() }()
+		r = f
+	}
+	if force {
+		// A running server would go on writing the file being replaced.
+		if err := ensureUnused(dataDir); err != nil {
+			return err
+		}
+	}
+	info, err := store.Restore(r, dataDir, force)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "restored %s: revision %d of store %s, taken %s\n", filepath.Join(dataDir, store.FileName), info.Rev, info.StoreID, info.TakenAt.Format(time.RFC3339))
+	return reindex(ctx, dataDir, out)
+}
+
+// ensureUnused fails when a Kite holds the data directory's store.
+func ensureUnused(dataDir string) error {
+	busy, err := store.InUse(dataDir)
+	if err != nil {
+		return err
+	}
+	if busy {
+		return kite.Errorf(kite.EUNAVAILABLE, "data directory %s is in use by another Kite process: stop it before restoring into it", dataDir)
+	}
+	return nil
+}
