@@ -47,3 +47,6 @@ func (s *Service) ForcePlan(plan string, bound int) {
 		s.countBound = countBound
 	}
 }
+
+// BackupNow writes one scheduled backup at once.
+func (s *Service) BackupNow(ctx context.Context) (string, error) { return s.backupNow(ctx) }

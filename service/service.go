@@ -44,7 +44,19 @@ type Options struct {
 	Now func() time.Time
 	// RebuildIndex discards the existing index and rebuilds it.
 	RebuildIndex bool
+	// BackupDir, when set, receives a backup of the store every
+	// BackupEvery (default DefaultBackupEvery); the newest BackupKeep
+	// (default DefaultBackupKeep) are kept (backups.go).
+	BackupDir   string
+	BackupEvery time.Duration
+	BackupKeep  int
 }
+
+// Scheduled backups' defaults.
+const (
+	DefaultBackupEvery = 6 * time.Hour
+	DefaultBackupKeep  = 7
+)
 
 // DefaultSearchTimeout is Options.SearchTimeout's default: far above an
 // ordinary search (milliseconds at 100,000 issues), short enough that a
@@ -77,6 +89,11 @@ type Service struct {
 	// may choose: tests set them.
 	countBound int
 	forcePlan  string
+
+	backupDir   string
+	backupEvery time.Duration
+	backupKeep  int
+	backups     *backupMetrics
 
 	// wake tells the indexer that the store committed.
 	wake      chan struct{}
@@ -124,6 +141,22 @@ func Open(o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	bm := newBackupMetrics()
+	if o.BackupDir != "" {
+		if o.BackupEvery <= 0 {
+			o.BackupEvery = DefaultBackupEvery
+		}
+		if o.BackupKeep <= 0 {
+			o.BackupKeep = DefaultBackupKeep
+		}
+		if o.Registerer != nil {
+			for _, c := range bm.collectors() {
+				if err := o.Registerer.Register(c); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
 	s := &Service{
 		log:           o.Logger.With("component", "indexer"),
 		now:           o.Now,
@@ -132,6 +165,10 @@ func Open(o Options) (*Service, error) {
 		runTTL:        o.RunRetention,
 		searchTimeout: o.SearchTimeout,
 		countBound:    countBound,
+		backupDir:     o.BackupDir,
+		backupEvery:   o.BackupEvery,
+		backupKeep:    o.BackupKeep,
+		backups:       bm,
 		wake:          make(chan struct{}, 1),
 		readyC:        make(chan struct{}),
 		hub:           &hub{subs: map[*subscriber]struct{}{}, wake: make(chan struct{}, 1), metrics: fm},
@@ -182,6 +219,10 @@ func Open(o Options) (*Service, error) {
 	go s.runHub(ctx)
 	go s.runRunPruner(ctx)
 	go s.runWaker(ctx)
+	if s.backupDir != "" {
+		s.wg.Add(1)
+		go s.runBackups(ctx)
+	}
 	return s, nil
 }
 

@@ -40,9 +40,11 @@ never a partial backup. -o - writes to standard output.`,
 			}
 			take := func(ctx context.Context, w io.Writer) (int64, error) {
 				if dataDir != "" {
-					cw := &countWriter{w: w}
-					_, err := store.BackupDir(ctx, dataDir, time.Second, cw)
-					return cw.n, err
+					h, err := store.BackupDir(ctx, dataDir, time.Second, w)
+					if err != nil {
+						return 0, err
+					}
+					return h.Size, nil
 				}
 				cl, err := c.client()
 				if err != nil {
@@ -89,17 +91,6 @@ func writeBackupFile(ctx context.Context, file string, stdout, stderr io.Writer,
 	}
 	fmt.Fprintf(stderr, "backup written to %s: %.1f MB in %s\n", file, float64(n)/(1<<20), time.Since(start).Round(time.Millisecond))
 	return nil
-}
-
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }
 
 func newRestoreCmd(env lookupEnv) *cobra.Command {
