@@ -50,3 +50,8 @@ func (s *Service) ForcePlan(plan string, bound int) {
 
 // BackupNow writes one scheduled backup at once.
 func (s *Service) BackupNow(ctx context.Context) (string, error) { return s.backupNow(ctx) }
+
+// ApplyRetention runs one pass of the retention at once.
+func (s *Service) ApplyRetention(ctx context.Context) (map[string]int, error) {
+	return s.applyRetention(ctx)
+}

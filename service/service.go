@@ -50,6 +50,9 @@ type Options struct {
 	BackupDir   string
 	BackupEvery time.Duration
 	BackupKeep  int
+	// Retention deletes resolved issues past it (retention.go); the zero
+	// value keeps them for ever.
+	Retention kite.Retention
 }
 
 // Scheduled backups' defaults.
@@ -94,6 +97,9 @@ type Service struct {
 	backupEvery time.Duration
 	backupKeep  int
 	backups     *backupMetrics
+
+	retention        kite.Retention
+	retentionDeleted prometheus.Counter
 
 	// wake tells the indexer that the store committed.
 	wake      chan struct{}
@@ -141,6 +147,12 @@ func Open(o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	rm := newRetentionMetric()
+	if o.Registerer != nil {
+		if err := o.Registerer.Register(rm); err != nil {
+			return nil, err
+		}
+	}
 	bm := newBackupMetrics()
 	if o.BackupDir != "" {
 		if o.BackupEvery <= 0 {
@@ -158,20 +170,22 @@ func Open(o Options) (*Service, error) {
 		}
 	}
 	s := &Service{
-		log:           o.Logger.With("component", "indexer"),
-		now:           o.Now,
-		metrics:       m,
-		retain:        o.RetainChanges,
-		runTTL:        o.RunRetention,
-		searchTimeout: o.SearchTimeout,
-		countBound:    countBound,
-		backupDir:     o.BackupDir,
-		backupEvery:   o.BackupEvery,
-		backupKeep:    o.BackupKeep,
-		backups:       bm,
-		wake:          make(chan struct{}, 1),
-		readyC:        make(chan struct{}),
-		hub:           &hub{subs: map[*subscriber]struct{}{}, wake: make(chan struct{}, 1), metrics: fm},
+		log:              o.Logger.With("component", "indexer"),
+		now:              o.Now,
+		metrics:          m,
+		retain:           o.RetainChanges,
+		runTTL:           o.RunRetention,
+		searchTimeout:    o.SearchTimeout,
+		countBound:       countBound,
+		backupDir:        o.BackupDir,
+		backupEvery:      o.BackupEvery,
+		backupKeep:       o.BackupKeep,
+		backups:          bm,
+		retention:        o.Retention,
+		retentionDeleted: rm,
+		wake:             make(chan struct{}, 1),
+		readyC:           make(chan struct{}),
+		hub:              &hub{subs: map[*subscriber]struct{}{}, wake: make(chan struct{}, 1), metrics: fm},
 	}
 	s.Store, err = store.Open(store.Options{
 		Dir: o.Dir, Logger: o.Logger, Registerer: o.Registerer, LockTimeout: o.LockTimeout, Now: o.Now,
@@ -222,6 +236,10 @@ func Open(o Options) (*Service, error) {
 	if s.backupDir != "" {
 		s.wg.Add(1)
 		go s.runBackups(ctx)
+	}
+	if !s.retention.Off() {
+		s.wg.Add(1)
+		go s.runRetention(ctx)
 	}
 	return s, nil
 }

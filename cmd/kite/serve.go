@@ -47,6 +47,7 @@ type serveOptions struct {
 	backupDir       string
 	backupEvery     time.Duration
 	backupKeep      int
+	retain          retentionFlags
 }
 
 func newServeCmd(env lookupEnv) *cobra.Command {
@@ -95,6 +96,7 @@ KITE_DEBUG_ADDR.`,
 	o.auth.register(f, env)
 	f.StringVar(&o.tlsCert, "tls-cert-file", envOr(env, "KITE_TLS_CERT_FILE", ""), "serve HTTPS with this certificate (PEM, with its chain); reloaded when it changes (env KITE_TLS_CERT_FILE)")
 	f.StringVar(&o.tlsKey, "tls-key-file", envOr(env, "KITE_TLS_KEY_FILE", ""), "the certificate's private key (env KITE_TLS_KEY_FILE)")
+	o.retain.register(f, env)
 	f.StringVar(&o.backupDir, "backup-dir", envOr(env, "KITE_BACKUP_DIR", ""), "write a backup of the store into this directory every --backup-every (a second volume or a mounted bucket; docs/operations.md); off when empty (env KITE_BACKUP_DIR)")
 	f.DurationVar(&o.backupEvery, "backup-every", service.DefaultBackupEvery, "how often --backup-dir receives a backup")
 	f.IntVar(&o.backupKeep, "backup-keep", service.DefaultBackupKeep, "how many of the newest backups --backup-dir keeps")
@@ -164,6 +166,10 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	if o.backupDir != "" && (o.backupEvery < time.Minute || o.backupKeep < 1) {
 		return usageErrorf("--backup-every must be at least 1m and --backup-keep at least 1")
 	}
+	retention, err := o.retain.parse()
+	if err != nil {
+		return usageError{err}
+	}
 	runRetention, err := time.ParseDuration(o.runRetention)
 	if err != nil || runRetention <= 0 {
 		return usageErrorf("--run-retention must be a positive duration such as 720h, not %q", o.runRetention)
@@ -171,7 +177,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	st, err := service.Open(service.Options{
 		Dir: o.dataDir, Logger: log, Registerer: reg, LockTimeout: o.lockTimeout, RunRetention: runRetention,
 		MetricsNamespaces: o.metricsNS, SearchTimeout: o.searchTimeout,
-		BackupDir: o.backupDir, BackupEvery: o.backupEvery, BackupKeep: o.backupKeep,
+		BackupDir: o.backupDir, BackupEvery: o.backupEvery, BackupKeep: o.backupKeep, Retention: retention,
 	})
 	if err != nil {
 		return err
