@@ -1,0 +1,49 @@
+package store_test
+
+import (
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/konflux-ci/kite"
+	"github.com/konflux-ci/kite/store"
+	"github.com/konflux-ci/kite/store/storetest"
+)
+
+// TestImportOutcomes: an issue whose id is present is left alone, one
+// whose scope another issue holds is skipped, a record Kite could not have
+// written is refused; WouldImport says the same without writing.
+func TestImportOutcomes(t *testing.T) {
+	s := storetest.Open(t)
+	res, err := s.Report(ctx, failure("team-a", "p"))
+	require.NoError(t, err)
+	rec := &kite.ExportRecord{Issue: res.Issue}
+
+	for _, f := range []func(*kite.ExportRecord) (store.ImportOutcome, error){
+		func(r *kite.ExportRecord) (store.ImportOutcome, error) { return s.WouldImport(ctx, r) },
+		func(r *kite.ExportRecord) (store.ImportOutcome, error) { return s.Import(ctx, r) },
+	} {
+		got, err := f(rec)
+		require.NoError(t, err)
+		assert.Equal(t, store.AlreadyPresent, got)
+
+		other := *res.Issue
+		other.ID = uuid.NewString()
+		got, err = f(&kite.ExportRecord{Issue: &other})
+		require.NoError(t, err)
+		assert.Equal(t, store.ScopeTaken, got)
+
+		bad := *res.Issue
+		bad.ID, bad.Fingerprint = uuid.NewString(), ""
+		_, err = f(&kite.ExportRecord{Issue: &bad})
+		assert.Equal(t, kite.EINVALID, kite.ErrorCode(err))
+		_, err = f(&kite.ExportRecord{})
+		assert.Equal(t, kite.EINVALID, kite.ErrorCode(err))
+	}
+	n, err := s.Count()
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	require.NoError(t, s.Check())
+}
