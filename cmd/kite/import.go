@@ -76,7 +76,9 @@ func importIssues(ctx context.Context, r io.Reader, dataDir string, dryRun bool,
 			return fmt.Errorf("line %d: %w", line, err)
 		}
 		counts[outcome]++
-		if outcome == store.Imported {
+		// Relations of issues already present too: an import stopped
+		// before it joined them joins them when run again.
+		if outcome == store.Imported || outcome == store.AlreadyPresent {
 			for _, rel := range rec.Issue.RelatedFrom {
 				if rel.Target != nil {
 					relations = append(relations, [2]string{rec.Issue.ID, rel.Target.ID})
@@ -95,6 +97,9 @@ func importIssues(ctx context.Context, r io.Reader, dataDir string, dryRun bool,
 	}
 	related := 0
 	for _, pair := range relations {
+		if dryRun {
+			break
+		}
 		err := s.RelateIssues(ctx, pair[0], pair[1])
 		switch {
 		case err == nil:
