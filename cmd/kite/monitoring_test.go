@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -148,4 +149,38 @@ func scrapeServer(t *testing.T) map[string]bool {
 		out[n] = true
 	}
 	return out
+}
+
+// TestMonitoringRulesWithPromtool checks the PrometheusRule's rules with
+// Prometheus' own promtool (Debian's prometheus package, which .ci/run
+// installs) and runs its unit tests (deploy/monitoring/tests): the alerts
+// fire when they should and say what they should.
+func TestMonitoringRulesWithPromtool(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("promtool is missing: .ci/run installs it (Debian's prometheus package)")
+		}
+		t.Skip("promtool is not installed (apt-get install prometheus)")
+	}
+	root := filepath.Join("..", "..")
+	b, err := os.ReadFile(filepath.Join(root, "deploy", "monitoring", "prometheusrule.yaml"))
+	require.NoError(t, err)
+	var rule struct {
+		Spec json.RawMessage `json:"spec"`
+	}
+	require.NoError(t, yaml.Unmarshal(b, &rule))
+	rules, err := yaml.JSONToYAML(rule.Spec)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "rules.yaml"), rules, 0o600))
+	tests, err := os.ReadFile(filepath.Join(root, "deploy", "monitoring", "tests", "rules-test.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "rules-test.yaml"), tests, 0o600))
+	for _, args := range [][]string{{"check", "rules", "rules.yaml"}, {"test", "rules", "rules-test.yaml"}} {
+		cmd := exec.Command(promtool, args...)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "promtool %s:\n%s", strings.Join(args, " "), out)
+	}
 }
