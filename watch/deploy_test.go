@@ -179,11 +179,20 @@ func TestDeploymentIsASafeSingleWriter(t *testing.T) {
 	svc := find[corev1.Service](t, objs, "Service", "kite")
 	assert.Equal(t, d.Spec.Selector.MatchLabels, svc.Spec.Selector)
 
-	// The optional ServiceMonitor scrapes that Service's port.
-	mon := manifests(t, filepath.Join(deployDir, "..", "monitoring"))
-	require.Len(t, mon, 2)
-	assert.Equal(t, "ServiceMonitor", mon[0].GetKind())
-	port, _, _ := unstructured.NestedSlice(mon[0].Object, "spec", "endpoints")
+	// The optional ServiceMonitor scrapes that Service's port (the
+	// monitoring kustomization generates a ConfigMap: render it as
+	// kubectl would).
+	mon := build(t, filepath.Join(deployDir, "..", "monitoring"))
+	kinds := map[string]*unstructured.Unstructured{}
+	for _, u := range mon {
+		kinds[u.GetKind()] = u
+	}
+	require.Contains(t, kinds, "ServiceMonitor")
+	require.Contains(t, kinds, "PrometheusRule")
+	require.Contains(t, kinds, "ConfigMap")
+	assert.Equal(t, "1", kinds["ConfigMap"].GetLabels()["grafana_dashboard"], "Grafana's sidecar loads it")
+	assert.Equal(t, "kite-dashboard", kinds["ConfigMap"].GetName())
+	port, _, _ := unstructured.NestedSlice(kinds["ServiceMonitor"].Object, "spec", "endpoints")
 	require.Len(t, port, 1)
 	assert.Equal(t, svc.Spec.Ports[0].Name, port[0].(map[string]any)["port"])
 	// With Prometheus' token, bound to the role that may get /metrics.
