@@ -19,18 +19,7 @@ import (
 // error.
 func TestExportCmd(t *testing.T) {
 	noEnv := func(string) (string, bool) { return "", false }
-	dir := filledDir(t, 12)
-	s, err := store.Open(store.Options{Dir: dir})
-	require.NoError(t, err)
-	list, err := s.ListIssues(context.Background(), kite.IssueFilter{Namespace: "team-a", Limit: 2})
-	require.NoError(t, err)
-	a, b := list.Issues[0], list.Issues[1]
-	_, err = s.AddComment(context.Background(), a.ID, "looking", "alice")
-	require.NoError(t, err)
-	require.NoError(t, s.RelateIssues(context.Background(), a.ID, b.ID))
-	_, err = s.ResolveIssue(context.Background(), b.ID, "alice")
-	require.NoError(t, err)
-	require.NoError(t, s.Close())
+	dir, a, b := triagedDir(t, 12)
 
 	lines := func(args ...string) []kite.ExportRecord {
 		t.Helper()
@@ -64,4 +53,23 @@ func TestExportCmd(t *testing.T) {
 
 	var out, errb bytes.Buffer
 	assert.Equal(t, exitUsage, run([]string{"export", "--data-dir", dir, "--query", "severity:urgent"}, nil, &out, &errb, noEnv))
+}
+
+// triagedDir is filledDir with a comment on the newest issue (a), a
+// relation from it to the next (b), and b resolved.
+func triagedDir(t *testing.T, n int) (dir string, a, b *kite.Issue) {
+	t.Helper()
+	dir = filledDir(t, n)
+	s, err := store.Open(store.Options{Dir: dir})
+	require.NoError(t, err)
+	list, err := s.ListIssues(context.Background(), kite.IssueFilter{Namespace: "team-a", Limit: 2})
+	require.NoError(t, err)
+	a, b = list.Issues[0], list.Issues[1]
+	_, err = s.AddComment(context.Background(), a.ID, "looking", "alice")
+	require.NoError(t, err)
+	require.NoError(t, s.RelateIssues(context.Background(), a.ID, b.ID))
+	_, err = s.ResolveIssue(context.Background(), b.ID, "alice")
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	return dir, a, b
 }

@@ -24,18 +24,7 @@ import (
 // writes nothing, and a malformed line names itself.
 func TestExportImportRoundTrip(t *testing.T) {
 	noEnv := func(string) (string, bool) { return "", false }
-	src := filledDir(t, 20)
-	s, err := store.Open(store.Options{Dir: src})
-	require.NoError(t, err)
-	list, err := s.ListIssues(context.Background(), kite.IssueFilter{Namespace: "team-a", Limit: 2})
-	require.NoError(t, err)
-	a, b := list.Issues[0], list.Issues[1]
-	_, err = s.AddComment(context.Background(), a.ID, "looking", "alice")
-	require.NoError(t, err)
-	require.NoError(t, s.RelateIssues(context.Background(), a.ID, b.ID))
-	_, err = s.ResolveIssue(context.Background(), b.ID, "alice")
-	require.NoError(t, err)
-	require.NoError(t, s.Close())
+	src, a, b := triagedDir(t, 20)
 
 	file := filepath.Join(t.TempDir(), "issues.jsonl")
 	var out, errb bytes.Buffer
