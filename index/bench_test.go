@@ -145,3 +145,54 @@ func benchIndex(b *testing.B) *Index {
 	}
 	return benchIndexX
 }
+
+// BenchmarkPlanPrices measures what the service's planner prices its plans
+// by (service/plan.go), over the same index of KITE_BENCH_ISSUES issues:
+// a search ordered by detection per match it sorts, counting without
+// scores per match counted, and testing a batch of 64 or 1,024 walked
+// candidates per candidate. Every issue's title has "pipeline", so it matches the
+// whole namespace.
+func BenchmarkPlanPrices(b *testing.B) {
+	x := benchIndex(b)
+	ctx := context.Background()
+	word := &kite.Query{Terms: []kite.Term{{Kind: kite.TermWord, Text: "pipeline"}}}
+	ns := func(i int) []string { return []string{fmt.Sprintf("bench-%d", i%10)} }
+	matches, _, _, err := x.CountMatch(ctx, Request{Query: word, Namespaces: ns(0)}, 0, 0, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("sorted", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			if _, err := x.Search(ctx, Request{Query: word, Namespaces: ns(i), Limit: 50}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(matches), "ns/match")
+	})
+	b.Run("counted", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			if _, _, _, err := x.CountMatch(ctx, Request{Query: word, Namespaces: ns(i)}, 0, 0, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(matches), "ns/match")
+	})
+	for _, batch := range []int{64, 1024} {
+		res, err := x.Search(ctx, Request{Query: &kite.Query{}, Namespaces: ns(0), Limit: batch})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids := make([]string, len(res.Hits))
+		for i, h := range res.Hits {
+			ids[i] = h.ID
+		}
+		b.Run(fmt.Sprintf("tested/batch=%d", batch), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := x.Match(ctx, Request{Query: word, Namespaces: ns(0)}, ids); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(ids)), "ns/candidate")
+		})
+	}
+}

@@ -23,18 +23,12 @@ import (
 // context.
 const ctxCheckEvery = 4096
 
-// Count counts the matches of r's query in r's namespaces, without scoring,
-// sorting or loading them, and stops at limit (0: no limit). all reports
-// whether n is every match. r's Limit, Offset, Cursor and Facets are
-// ignored.
-func (x *Index) Count(ctx context.Context, r Request, limit int) (n int, all bool, err error) {
-	n, all, _, err = x.CountMatch(ctx, r, limit, 0, nil)
-	return n, all, err
-}
-
-// CountMatch is Count, and Match of some candidates in the same pass over
-// the matches: the planner's first look at a query costs one translation
-// and one walk of its posting bitmaps rather than two. The candidates are
+// CountMatch counts the matches of r's query in r's namespaces, without
+// scoring, sorting or loading them, and stops at limit (0: no limit); all
+// reports whether n is every match (r's Limit, Offset, Cursor and Facets
+// are ignored). It also tests some candidates in the same pass (Match):
+// the planner's first look at a query costs one translation and one walk
+// of its posting bitmaps rather than two. The candidates are
 // asked for (once) only when the count passes after, the number of
 // matches below which the planner would not walk; matched is nil when they
 // were not.

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/konflux-ci/kite"
+	"github.com/konflux-ci/kite/store"
 )
 
 // Scheduled backups (Options.BackupDir): every BackupEvery the service
@@ -81,23 +85,12 @@ func (s *Service) backupNow(ctx context.Context) (string, error) {
 	}
 	name := backupPrefix + s.now().UTC().Format(backupStamp) + backupSuffix
 	path := filepath.Join(s.backupDir, name)
-	tmp := path + ".partial"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	var info *kite.BackupInfo
+	err := store.WriteFileAtomic(path, func(w io.Writer) (err error) {
+		info, err = s.Store.Backup(ctx, w)
+		return err
+	})
 	if err != nil {
-		return "", err
-	}
-	info, err := s.Store.Backup(ctx, f)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
 		return "", fmt.Errorf("write %s: %w", path, err)
 	}
 	took := time.Since(start)

@@ -33,15 +33,18 @@ import (
 
 // countBound is where a search stops counting: a total past it is
 // reported as countBound with SearchResult.TotalIsLowerBound, the way
-// large trackers say "10,000+". Counting without scores costs about 0.1 µs
-// a match, so the bound costs about a millisecond.
+// large trackers say "10,000+". Counting without scores costs about
+// 0.15 µs a match (BenchmarkPlanPrices), so the bound costs 1.5 ms.
 const countBound = 10_000
 
-// The planner's prices, in nanoseconds, measured at 100,000 issues on the
-// reference machine (docs/benchmarks.md, "Planned search"): the index
-// reads and sorts a match of a field-ordered search for about 1.5 µs; a
-// walk's candidate costs about 4 µs to test in a batch (the index looks
-// its id up in every segment).
+// The planner's prices, in nanoseconds (docs/benchmarks.md, "Planned
+// search"; index.BenchmarkPlanPrices at 100,000 issues): the index reads
+// and sorts a match of a field-ordered search for 0.9-1.2 µs; testing a
+// walk's candidates costs a fixed part per batch (the query's posting
+// bitmaps) and a part per candidate (its id looked up in every segment):
+// 10-13 µs a candidate in a batch of 64 for a word, 2.5 µs in a batch of
+// 1,024, and the first batch is tested in the counting pass for nothing.
+// 4 µs is about what the batches a walk pays for cost.
 const (
 	priceSortedMatch  = 1500
 	priceTestedWalker = 4000

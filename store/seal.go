@@ -3,7 +3,7 @@ package store
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -54,14 +54,10 @@ func writeSeal(dir string) error {
 	if err != nil {
 		return err
 	}
-	tmp := filepath.Join(dir, sealName+".tmp")
-	if err := writeSynced(tmp, b); err != nil {
+	return WriteFileAtomic(filepath.Join(dir, sealName), func(w io.Writer) error {
+		_, err := w.Write(b)
 		return err
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, sealName)); err != nil {
-		return err
-	}
-	return syncDir(dir)
+	})
 }
 
 // sealed reports whether the store file is exactly as a clean close left
@@ -91,34 +87,4 @@ func sealed(dir string) (bool, error) {
 		return false, err
 	}
 	return ok && got == want, nil
-}
-
-func writeSynced(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
 }

@@ -62,31 +62,19 @@ never a partial backup. -o - writes to standard output.`,
 	return cmd
 }
 
-// writeBackupFile runs take into FILE.partial and renames it to FILE once
-// the backup is whole.
+// writeBackupFile runs take into FILE, whole or not at all.
 func writeBackupFile(ctx context.Context, file string, stdout, stderr io.Writer, take func(context.Context, io.Writer) (int64, error)) error {
 	start := time.Now()
 	if file == "-" {
 		_, err := take(ctx, stdout)
 		return err
 	}
-	tmp := file + ".partial"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
+	var n int64
+	err := store.WriteFileAtomic(file, func(w io.Writer) (err error) {
+		n, err = take(ctx, w)
 		return err
-	}
-	n, err := take(ctx, f)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, file)
-	}
+	})
 	if err != nil {
-		_ = os.Remove(tmp)
 		return err
 	}
 	fmt.Fprintf(stderr, "backup written to %s: %.1f MB in %s\n", file, float64(n)/(1<<20), time.Since(start).Round(time.Millisecond))
@@ -121,15 +109,11 @@ standard input.`,
 }
 
 func restore(ctx context.Context, file, dataDir string, force bool, stdin io.Reader, out io.Writer) error {
-	r := stdin
-	if file != "-" {
-		f, err := os.Open(file)
-		if err != nil {
-			return err
-		}
-		defer func() { _ = f.Close() }()
-		r = f
+	r, closeInput, err := openInput(file, stdin)
+	if err != nil {
+		return err
 	}
+	defer closeInput()
 	if force {
 		// A running server would go on writing the file being replaced.
 		if err := ensureUnused(dataDir); err != nil {
@@ -154,4 +138,16 @@ func ensureUnused(dataDir string) error {
 		return kite.Errorf(kite.EUNAVAILABLE, "data directory %s is in use by another Kite process: stop it before restoring into it", dataDir)
 	}
 	return nil
+}
+
+// openInput opens the file a command reads, or stdin for "-".
+func openInput(name string, stdin io.Reader) (io.Reader, func(), error) {
+	if name == "-" {
+		return stdin, func() {}, nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() { _ = f.Close() }, nil
 }

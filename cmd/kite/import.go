@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -35,15 +34,11 @@ kite serve next starts. Run it while no kite serve uses the directory.`,
 		Example: "  kite export --data-dir /old -o issues.jsonl && kite import issues.jsonl --data-dir /data",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r := cmd.InOrStdin()
-			if args[0] != "-" {
-				f, err := os.Open(args[0])
-				if err != nil {
-					return err
-				}
-				defer func() { _ = f.Close() }()
-				r = f
+			r, closeInput, err := openInput(args[0], cmd.InOrStdin())
+			if err != nil {
+				return err
 			}
+			defer closeInput()
 			return importIssues(cmd.Context(), r, dataDir, dryRun, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
