@@ -27,9 +27,14 @@ const (
 // impersonate them, the rule kube-apiserver applies.
 func (s *server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := s.authn.Authenticate(r)
+		caller, err := s.authn.Authenticate(r)
+		p := caller
 		if err == nil {
-			p, err = s.impersonate(r, p)
+			noteCaller(r, caller, nil)
+			p, err = s.impersonate(r, caller)
+		}
+		if err == nil {
+			noteCaller(r, p, caller)
 		}
 		if err != nil {
 			if kite.ErrorCode(err) == kite.EUNAUTHENTICATED {

@@ -55,10 +55,12 @@ func (s *server) createIssue(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(w, r, s.maxBody, &body); err != nil {
 		return err
 	}
+	noteNamespace(r, body.Namespace)
 	res, err := s.svc.Report(r.Context(), body.report(who))
 	if err != nil {
 		return err
 	}
+	noteIssue(r, res.Issue)
 	s.writeJSON(w, r, http.StatusCreated, wireIssue(res.Issue))
 	return nil
 }
@@ -68,6 +70,7 @@ func (s *server) getIssue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	noteIssue(r, iss)
 	if err := checkNamespace(r, iss); err != nil {
 		return err
 	}
@@ -96,6 +99,7 @@ func (s *server) updateIssue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	noteIssue(r, iss)
 	s.writeJSON(w, r, http.StatusOK, wireIssue(iss))
 	return nil
 }
@@ -125,6 +129,7 @@ func (s *server) resolveIssue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	noteIssue(r, iss)
 	s.writeJSON(w, r, http.StatusOK, wireIssue(iss))
 	return nil
 }

@@ -13,13 +13,15 @@ import (
 	"github.com/konflux-ci/kite"
 )
 
-// instrument counts and times one route's requests, logs them at Debug and
-// recovers panics. Recovery sits inside the measurement so that a panic is
-// counted as the 500 the caller saw.
+// instrument counts and times one route's requests, logs each one (writes
+// at Info, as the audit trail, reads at Debug: logRequest) and recovers
+// panics. Recovery sits inside the measurement so that a panic is counted
+// as the 500 the caller saw.
 func (s *server) instrument(route string, next http.Handler) http.Handler {
 	next = s.recoverer(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		r, record := withRecord(r)
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
 		elapsed := time.Since(start)
@@ -27,13 +29,7 @@ func (s *server) instrument(route string, next http.Handler) http.Handler {
 		method := methodLabel(r.Method)
 		s.metrics.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 		s.metrics.duration.WithLabelValues(route, method).Observe(elapsed.Seconds())
-		s.log.LogAttrs(r.Context(), slog.LevelDebug, "http request",
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.String("route", route),
-			slog.Int("status", status),
-			slog.Int64("bytes", rec.bytes),
-			slog.Duration("duration", elapsed))
+		s.logRequest(r, route, record, status, rec.bytes, elapsed)
 	})
 }
 

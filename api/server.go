@@ -44,8 +44,8 @@ type Options struct {
 	// of its Service would lose the reads too) but says "degraded" and
 	// why, and /api/v1/health reports the component DEGRADED.
 	Degraded map[string]func(context.Context) error
-	// Logger receives 5xx errors, recovered panics and (at Debug) the
-	// access log. Nil discards.
+	// Logger receives 5xx errors, recovered panics and the access log:
+	// writes at Info (the audit trail), reads at Debug. Nil discards.
 	Logger *slog.Logger
 	// Registerer gets the HTTP and webhook metrics; Gatherer is what
 	// /metrics serves. When both are nil a private registry is used; when

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -91,6 +92,7 @@ func (s *server) silenceRequest(w http.ResponseWriter, r *http.Request) (kite.Si
 	if err := decodeBody(w, r, s.maxBody, &body); err != nil {
 		return kite.SilenceRequest{}, "", err
 	}
+	noteNamespace(r, strings.Join(body.Namespaces, ","))
 	req, err := body.request(time.Now().UTC())
 	if err != nil {
 		return req, "", err
@@ -134,6 +136,7 @@ func (s *server) expireSilence(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	noteNamespace(r, strings.Join(sl.Namespaces, ","))
 	s.writeJSON(w, r, http.StatusOK, sl)
 	return nil
 }

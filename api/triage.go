@@ -42,6 +42,7 @@ func (s *server) issueChange(w http.ResponseWriter, r *http.Request, change func
 	if err != nil {
 		return err
 	}
+	noteIssue(r, is)
 	s.writeJSON(w, r, http.StatusOK, wireIssue(is))
 	return nil
 }

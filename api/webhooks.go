@@ -46,6 +46,7 @@ func (s *server) decodeHook(w http.ResponseWriter, r *http.Request, body any, ns
 	if err := decodeBody(w, r, s.maxBody, body); err != nil {
 		return "", err
 	}
+	noteNamespace(r, *ns)
 	return hookNamespace(r, *ns)
 }
 
@@ -342,6 +343,7 @@ func (s *server) report(r *http.Request, rep kite.Report, fields payloadFields) 
 	if err != nil {
 		return hookResult{}, fields.rename(err)
 	}
+	noteIssue(r, res.Issue)
 	return hookResult{
 		status:  http.StatusCreated,
 		body:    hookIssueBody{Status: "success", Issue: wireIssue(res.Issue), Outcome: res.Outcome},
