@@ -31,6 +31,12 @@ const (
 // was imported. Relations are joined by RelateIssues once both issues are
 // in. Mutes are worked out again from this store's silences.
 func (s *Store) Import(ctx context.Context, rec *kite.ExportRecord) (ImportOutcome, error) {
+	return s.ImportFrom(ctx, rec, "imported (kite import)")
+}
+
+// ImportFrom is Import with the last timeline entry's message saying where
+// the issue came from.
+func (s *Store) ImportFrom(ctx context.Context, rec *kite.ExportRecord, note string) (ImportOutcome, error) {
 	key, err := checkImport(rec)
 	if err != nil {
 		return "", err
@@ -62,7 +68,7 @@ func (s *Store) Import(ctx context.Context, rec *kite.ExportRecord) (ImportOutco
 				return err
 			}
 		}
-		return t.saveIssue(key, nil, c, kite.Event{Kind: kite.EventEdited, Actor: kite.ActorAPI, Message: "imported (kite import)"})
+		return t.saveIssue(key, nil, c, kite.Event{Kind: kite.EventEdited, Actor: kite.ActorAPI, Message: note})
 	})
 	if err != nil {
 		return "", err
@@ -85,6 +91,19 @@ func (s *Store) WouldImport(ctx context.Context, rec *kite.ExportRecord) (Import
 		return nil
 	})
 	return outcome, err
+}
+
+// ScopeHolder returns the id of the issue that holds the fingerprint fp
+// (one per scope), or "" when none does.
+func (s *Store) ScopeHolder(fp string) (string, error) {
+	var id string
+	err := s.view(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketFP).Get([]byte(fp)); v != nil {
+			id = kite.FormatUUID(v)
+		}
+		return nil
+	})
+	return id, err
 }
 
 // checkImport refuses a record Kite could not have exported.
