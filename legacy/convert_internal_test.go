@@ -38,8 +38,9 @@ func TestConvertRefusesTimesKiteCannotStore(t *testing.T) {
 	state := "RESOLVED"
 	r.State = &state
 	_, err := convert(r, nil, &Report{})
-	require.Error(t, err)
-	assert.Equal(t, "resolved_at", err.(*kite.Error).Field)
+	var ke *kite.Error
+	require.ErrorAs(t, err, &ke)
+	assert.Equal(t, "resolved_at", ke.Field)
 
 	r.ResolvedAt = nil
 	r.ResourceName = nil
