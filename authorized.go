@@ -210,17 +210,6 @@ func (s *AuthorizedService) Search(ctx context.Context, r SearchRequest) (*Searc
 	return s.svc.Search(ctx, r)
 }
 
-// Subscribe follows namespaces the caller may watch.
-func (s *AuthorizedService) Subscribe(ctx context.Context, r ChangeRequest) (*ChangeFeed, error) {
-	if s.feed == nil {
-		return nil, Errorf(EUNAVAILABLE, "This server has no event stream")
-	}
-	if err := s.requireNamespaces(ctx, VerbWatch, r.Namespaces); err != nil {
-		return nil, err
-	}
-	return s.feed.Subscribe(ctx, r)
-}
-
 // Namespaces lists the namespaces with issues the caller may list: all of
 // them for a reader at cluster scope, else each one it may list.
 func (s *AuthorizedService) Namespaces(ctx context.Context) ([]NamespaceCount, error) {

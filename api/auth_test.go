@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -180,4 +183,46 @@ func TestEventStreamIsAuthorized(t *testing.T) {
 	requireError(t, ts.do(t, http.MethodGet, "/api/v1/events?namespace=team-b", nil, "Authorization", "Bearer viewer-token"),
 		http.StatusForbidden, "Access denied to this namespace")
 	requireError(t, ts.do(t, http.MethodGet, "/api/v1/events?namespace=team-a", nil), http.StatusForbidden, "Access denied to this namespace")
+}
+
+// revocable allows alice to watch team-a until it is revoked.
+type revocable struct{ revoked atomic.Bool }
+
+func (rv *revocable) Authorize(_ context.Context, p *kite.Principal, a kite.Access) (bool, error) {
+	return p.Name == "alice" && a.Verb == kite.VerbWatch && a.Namespace == "team-a" && !rv.revoked.Load(), nil
+}
+
+// TestEventStreamEndsWhenAccessIsRevoked: the server ends a stream the
+// caller may no longer follow with an error event, which the client's
+// feed reports as the refusal it is (the CLI's exit code 4).
+func TestEventStreamEndsWhenAccessIsRevoked(t *testing.T) {
+	rv := &revocable{}
+	ts := newTestServer(t, func(o *Options) {
+		o.Authenticator = tokens{"viewer-token": {Name: "alice"}}
+		o.Authorizer = rv
+	})
+	srv := httptest.NewServer(ts.h)
+	t.Cleanup(srv.Close)
+	c, err := NewClient(ClientOptions{Server: srv.URL, Token: "viewer-token"})
+	require.NoError(t, err)
+	feed, err := c.Subscribe(t.Context(), kite.ChangeRequest{Namespaces: []string{"team-a"}})
+	require.NoError(t, err)
+	n := 0
+	report := func() {
+		n++
+		_, err := ts.store.Report(context.Background(), kite.Report{Namespace: "team-a", Title: "t", Description: "d",
+			Severity: kite.SeverityMajor, IssueType: kite.IssueTypeBuild, Scope: kite.Scope{ResourceType: "component", ResourceName: "c" + strconv.Itoa(n)}})
+		require.NoError(t, err)
+	}
+	report()
+	_, ok := <-feed.C
+	require.True(t, ok)
+	rv.revoked.Store(true)
+	report()
+	_, ok = <-feed.C
+	require.False(t, ok, "the change after the revocation is not delivered")
+	err = feed.Err()
+	assert.Equal(t, kite.EFORBIDDEN, kite.ErrorCode(err))
+	assert.Equal(t, "Access to the stream's namespaces was revoked", kite.ErrorMessage(err))
+	assert.Contains(t, kite.ErrorDetails(err), "alice may no longer watch issues in namespace team-a")
 }

@@ -18,9 +18,11 @@ import (
 var _ kite.Streamer = (*Client)(nil)
 
 // Subscribe follows GET /api/v1/events. The feed ends when ctx ends (Err
-// nil), when the server says resync (kite.ErrResync), or when the
-// connection breaks (an EUNAVAILABLE error): subscribe again with After
-// set to the last revision received to carry on without a gap.
+// nil), when the server says resync (kite.ErrResync), when it ends the
+// stream with an error (EFORBIDDEN once the caller may no longer follow
+// it), or when the connection breaks (an EUNAVAILABLE error): subscribe
+// again with After set to the last revision received to carry on without
+// a gap.
 func (c *Client) Subscribe(ctx context.Context, r kite.ChangeRequest) (*kite.ChangeFeed, error) {
 	q := url.Values{}
 	if len(r.Namespaces) > 0 {
@@ -60,9 +62,15 @@ func (c *Client) Subscribe(ctx context.Context, r kite.ChangeRequest) (*kite.Cha
 		defer close(out)
 		defer func() { _ = resp.Body.Close() }()
 		err := ReadEvents(resp.Body, func(name string, data []byte) bool {
-			if name == "resync" {
+			switch name {
+			case "resync":
 				mu.Lock()
 				feedErr = kite.ErrResync
+				mu.Unlock()
+				return false
+			case "error":
+				mu.Lock()
+				feedErr = streamError(data)
 				mu.Unlock()
 				return false
 			}
@@ -91,6 +99,17 @@ func (c *Client) Subscribe(ctx context.Context, r kite.ChangeRequest) (*kite.Cha
 		defer mu.Unlock()
 		return feedErr
 	}}, nil
+}
+
+// streamError is the error an "error" event carries: the server ended the
+// stream (the caller may no longer follow it, or its access could not be
+// checked), with the code of the status it names.
+func streamError(data []byte) error {
+	var body streamErrorBody
+	if err := json.Unmarshal(data, &body); err != nil || body.Error == "" {
+		return &kite.Error{Code: kite.EUNAVAILABLE, Message: "The event stream ended with an error", Details: string(data)}
+	}
+	return &kite.Error{Code: codeOfStatus(body.Status), Message: body.Error, Details: body.Details, Field: body.Field}
 }
 
 // ReadEvents parses a Server-Sent Events body, calling fn with each

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,8 +21,9 @@ import (
 // kite.IssueChange; a client that reconnects with Last-Event-ID (or
 // ?after=) gets what it missed. When changes were lost to it (it fell
 // behind, or the log no longer reaches back) it gets a "resync" event and
-// the stream ends: reload, then subscribe from now. Idle streams carry a
-// heartbeat comment.
+// the stream ends: reload, then subscribe from now. A stream the caller may
+// no longer follow ends with an "error" event (streamEnd). Idle streams
+// carry a heartbeat comment.
 func (s *server) events(w http.ResponseWriter, r *http.Request) error {
 	if s.feed == nil {
 		return kite.Errorf(kite.EUNAVAILABLE, "This server has no event stream")
@@ -82,11 +84,7 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) error {
 		select {
 		case c, ok := <-feed.C:
 			if !ok {
-				if err := feed.Err(); errors.Is(err, kite.ErrResync) {
-					_, _ = fmt.Fprintf(bw, "event: resync\ndata: {\"error\":%q}\n\n", kite.ErrorMessage(err))
-				} else if err != nil && r.Context().Err() == nil {
-					s.log.ErrorContext(r.Context(), "event stream", "err", err)
-				}
+				s.streamEnd(bw, r, feed.Err())
 				_ = send()
 				return nil
 			}
@@ -122,6 +120,39 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
+}
+
+// streamEnd tells the client why the server ended its stream: a "resync"
+// event when changes were lost to it, else an "error" event whose data is
+// the error body every other response carries, with the HTTP status the
+// error would have had (403 once the caller may no longer follow any of
+// the stream's namespaces; 503 when its access could not be checked).
+func (s *server) streamEnd(w io.Writer, r *http.Request, err error) {
+	switch {
+	case err == nil || r.Context().Err() != nil:
+		return // the client left: nobody reads an answer
+	case errors.Is(err, kite.ErrResync):
+		_, _ = fmt.Fprintf(w, "event: resync\ndata: {\"error\":%q}\n\n", kite.ErrorMessage(err))
+		return
+	}
+	status := errorStatus(err)
+	if status >= 500 {
+		s.log.ErrorContext(r.Context(), "event stream", "err", err)
+	}
+	data, jerr := json.Marshal(streamErrorBody{
+		errorBody: errorBody{Error: kite.ErrorMessage(err), Details: kite.ErrorDetails(err), Field: kite.ErrorField(err)},
+		Status:    status,
+	})
+	if jerr != nil {
+		return
+	}
+	_, _ = fmt.Fprintf(w, "event: error\ndata: %s\n\n", data)
+}
+
+// streamErrorBody is an "error" event's data.
+type streamErrorBody struct {
+	errorBody
+	Status int `json:"status"`
 }
 
 // flushDelay is the longest an event waits in the stream's buffer.
