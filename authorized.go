@@ -12,7 +12,7 @@ import (
 // may not see does not exist for it: an issue in a namespace it may not
 // read answers "not found", never "forbidden", so ids do not leak which
 // namespaces hold what. A namespace it names but may not use is
-// "forbidden".
+// "forbidden", and so is a change to an issue it may read but not change.
 type AuthorizedService struct {
 	svc   Service
 	feed  Streamer // nil when svc has no change feed
@@ -74,8 +74,11 @@ func (s *AuthorizedService) requireNamespaces(ctx context.Context, verb string, 
 	return nil
 }
 
-// visible loads issue id when ctx's principal may do verb to it; an issue
-// it may not see is not found, with the message notFound.
+// visible loads issue id when ctx's principal may do verb to it. An issue
+// it may not read is not found, with the message notFound, so that ids do
+// not tell what other namespaces hold; one it may read but not change
+// (a viewer resolving) is forbidden, naming what it may not do, since the
+// caller knows the issue exists and "not found" would mislead it.
 func (s *AuthorizedService) visible(ctx context.Context, id, verb string, notFound *Error) (*Issue, error) {
 	is, err := s.svc.GetIssue(ctx, id)
 	if ErrorCode(err) == ENOTFOUND {
@@ -85,13 +88,21 @@ func (s *AuthorizedService) visible(ctx context.Context, id, verb string, notFou
 		return nil, err
 	}
 	ok, err := s.allowed(ctx, verb, is.Namespace)
-	if err != nil {
-		return nil, err
+	if err != nil || ok {
+		return is, err
 	}
-	if !ok {
-		return nil, notFound
+	if verb != VerbGet {
+		// Asked only after a refusal: an allowed write costs one decision.
+		readable, err := s.allowed(ctx, VerbGet, is.Namespace)
+		if err != nil {
+			return nil, err
+		}
+		if readable {
+			return nil, &Error{Code: EFORBIDDEN, Field: "id", Message: "Access denied to this issue",
+				Details: fmt.Sprintf("%s may not %s issues in namespace %q", principalName(ctx), verb, is.Namespace)}
+		}
 	}
-	return is, nil
+	return nil, notFound
 }
 
 func principalName(ctx context.Context) string {

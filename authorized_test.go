@@ -69,7 +69,15 @@ func TestAuthorizedService(t *testing.T) {
 	})
 	t.Run("writes", func(t *testing.T) {
 		_, err := az.ResolveIssue(as("viewer"), a.ID, "viewer")
-		assert.Equal(t, kite.ENOTFOUND, kite.ErrorCode(err), "a viewer may not resolve")
+		assert.Equal(t, kite.EFORBIDDEN, kite.ErrorCode(err), "a viewer may not resolve an issue it reads")
+		assert.Equal(t, "Access denied to this issue", kite.ErrorMessage(err))
+		assert.Equal(t, `viewer may not update issues in namespace "team-a"`, kite.ErrorDetails(err))
+		assert.Equal(t, kite.EFORBIDDEN, kite.ErrorCode(az.DeleteIssue(as("viewer"), a.ID)))
+		assert.Contains(t, kite.ErrorDetails(az.DeleteIssue(as("viewer"), a.ID)), "may not delete")
+		_, err = az.ResolveIssue(as("viewer"), b.ID, "viewer")
+		assert.Equal(t, kite.ENOTFOUND, kite.ErrorCode(err), "nor one it cannot read, which does not exist for it")
+		_, err = az.ResolveIssue(as("reporter"), a.ID, "reporter")
+		assert.Equal(t, kite.ENOTFOUND, kite.ErrorCode(err), "a reporter reads nothing, so it finds nothing to resolve")
 		_, err = az.ResolveIssue(as("editor"), a.ID, "editor")
 		require.NoError(t, err)
 		assert.Equal(t, kite.ENOTFOUND, kite.ErrorCode(az.DeleteIssue(as("editor"), b.ID)))
@@ -105,8 +113,9 @@ func TestAuthorizedService(t *testing.T) {
 }
 
 // TestAuthorizedTriage: triage changes need update on the issue's
-// namespace, reading comments get; without the right the issue is not
-// found, as for every other edit.
+// namespace, reading comments get; a caller who reads the issue but may
+// not change it is forbidden, one who cannot read it finds nothing, as for
+// every other edit.
 func TestAuthorizedTriage(t *testing.T) {
 	svc := servicetest.Open(t)
 	res, err := svc.Report(context.Background(), kite.Report{Namespace: "team-a", Title: "t", Description: "d",
@@ -124,7 +133,7 @@ func TestAuthorizedTriage(t *testing.T) {
 		"comment":     func(ctx context.Context) error { _, err := az.AddComment(ctx, id, "x", "x"); return err },
 	}
 	for name, w := range writes {
-		assert.Equal(t, kite.ENOTFOUND, kite.ErrorCode(w(as("viewer"))), name)
+		assert.Equal(t, kite.EFORBIDDEN, kite.ErrorCode(w(as("viewer"))), name)
 		assert.Equal(t, kite.ENOTFOUND, kite.ErrorCode(w(as("stranger"))), name)
 		assert.NoError(t, w(as("editor")), name)
 	}
@@ -134,8 +143,10 @@ func TestAuthorizedTriage(t *testing.T) {
 	_, err = az.Comments(as("stranger"), id)
 	assert.Equal(t, kite.ENOTFOUND, kite.ErrorCode(err))
 	_, err = az.EditComment(as("viewer"), id, list[0].ID, "y", "x")
+	assert.Equal(t, kite.EFORBIDDEN, kite.ErrorCode(err))
+	assert.Equal(t, kite.EFORBIDDEN, kite.ErrorCode(az.DeleteComment(as("viewer"), id, list[0].ID, "x")))
+	_, err = az.EditComment(as("stranger"), id, list[0].ID, "y", "x")
 	assert.Equal(t, kite.ENOTFOUND, kite.ErrorCode(err))
-	assert.Equal(t, kite.ENOTFOUND, kite.ErrorCode(az.DeleteComment(as("viewer"), id, list[0].ID, "x")))
 	assert.NoError(t, az.DeleteComment(as("editor"), id, list[0].ID, "x"))
 }
 

@@ -22,8 +22,9 @@ func (c *issueCmds) eachID(use, short string, fn func(ctx context.Context, s *se
 
 Every ID is tried, even after one fails: the results go to stdout, each
 failure to stderr with its ID. Exit codes: 0 when every ID succeeded, 3 when
-every failure was an issue not found, 1 when anything else failed, 2 for
-usage.`,
+every failure was an issue not found, 4 when the others were not allowed
+(you may read the issue but not change it), 1 when anything else failed, 2
+for usage.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := c.session(cmd)
@@ -72,13 +73,21 @@ func (e *bulkError) Error() string {
 }
 
 // exitCode is "not found" when every failure was an issue not found (the
-// ids were wrong, or the issues already gone), which a script may accept,
-// and "error" when anything else failed, which it should not.
+// ids were wrong, or the issues already gone), which a script may accept;
+// "not allowed" when the others were refusals (the caller reads the issue
+// but may not change it, or its credentials were rejected), which the
+// caller fixes by asking for a role; and "error" when anything else
+// failed.
 func (e *bulkError) exitCode() int {
+	code := exitNotFound
 	for _, err := range e.failed {
-		if kite.ErrorCode(err) != kite.ENOTFOUND {
+		switch kite.ErrorCode(err) {
+		case kite.ENOTFOUND:
+		case kite.EFORBIDDEN, kite.EUNAUTHENTICATED:
+			code = exitDenied
+		default:
 			return exitError
 		}
 	}
-	return exitNotFound
+	return code
 }

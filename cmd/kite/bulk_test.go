@@ -52,6 +52,7 @@ func TestBulkCommandsFailWhenTheServerDoesNot(t *testing.T) {
 func TestBulkExitCode(t *testing.T) {
 	notFound := fmt.Errorf("get: %w", &kite.Error{Code: kite.ENOTFOUND, Message: "Issue not found"})
 	unavailable := &kite.Error{Code: kite.EUNAVAILABLE, Message: "Kite did not answer"}
+	forbidden := &kite.Error{Code: kite.EFORBIDDEN, Message: "Access denied to this issue"}
 	for _, tc := range []struct {
 		failed []error
 		want   int
@@ -60,6 +61,9 @@ func TestBulkExitCode(t *testing.T) {
 		{[]error{notFound, notFound}, exitNotFound},
 		{[]error{notFound, unavailable}, exitError},
 		{[]error{errors.New("boom"), notFound}, exitError},
+		{[]error{forbidden}, exitDenied},
+		{[]error{notFound, forbidden}, exitDenied},
+		{[]error{forbidden, unavailable}, exitError},
 	} {
 		err := fmt.Errorf("wrapped: %w", &bulkError{op: "resolve", total: 3, failed: tc.failed})
 		assert.Equal(t, tc.want, exitCode(err), "%v", tc.failed)

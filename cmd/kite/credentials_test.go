@@ -167,3 +167,41 @@ func TestConsoleWithKubeconfigCredentials(t *testing.T) {
 		})
 	}
 }
+
+// TestRefusedWriteExitsNotAllowed: a caller who may read an issue but not
+// change it is told so (403, not 404) and the CLI exits 4 with the hint.
+func TestRefusedWriteExitsNotAllowed(t *testing.T) {
+	svc := servicetest.Open(t)
+	res, err := svc.Report(context.Background(), kite.Report{Namespace: "team-a", Title: "Build failed", Description: "d",
+		Severity: kite.SeverityMajor, IssueType: kite.IssueTypeBuild, Scope: kite.Scope{ResourceType: "component", ResourceName: "c"}})
+	require.NoError(t, err)
+	id := res.Issue.ID
+	h, err := api.New(api.Options{Service: svc, Authenticator: tokenTable{"alice-token": "alice"},
+		Authorizer: rbacTable{"alice list team-a", "alice get team-a"}})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	env := map[string]string{"HOME": t.TempDir(), "KITE_SERVER": srv.URL, "KITE_TOKEN": "alice-token"}
+	cli := func(args ...string) (int, string) {
+		var out, errb bytes.Buffer
+		code := run(args, nil, &out, &errb, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+		return code, errb.String()
+	}
+	for _, args := range [][]string{
+		{"issues", "resolve", id},
+		{"issues", "delete", id},
+		{"issues", "update", id, "--severity", "critical"},
+		{"issues", "ack", id},
+	} {
+		code, errs := cli(args...)
+		assert.Equal(t, exitDenied, code, "%v: %s", args, errs)
+		assert.Contains(t, errs, "Access denied to this issue", args)
+		assert.Contains(t, errs, `alice may not `, args)
+		assert.Contains(t, errs, "RBAC does not allow this", args)
+	}
+	code, errs := cli("issues", "resolve", id, missingID)
+	assert.Equal(t, exitDenied, code, "refused and not found: not allowed, %s", errs)
+	is, err := svc.GetIssue(context.Background(), id)
+	require.NoError(t, err)
+	assert.Equal(t, kite.StateActive, is.State, "nothing was changed")
+}

@@ -74,6 +74,15 @@ func deniedHint(err error) string {
 	if errors.Is(err, errNotAllowed) {
 		return ""
 	}
+	var be *bulkError
+	if errors.As(err, &be) {
+		for _, f := range be.failed {
+			if hint := deniedHint(f); hint != "" {
+				return hint
+			}
+		}
+		return ""
+	}
 	switch kite.ErrorCode(err) {
 	case kite.EUNAUTHENTICATED:
 		return "the server did not accept your credentials: log in to the cluster again (your kubeconfig's), or pass --token / KITE_TOKEN"
