@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/konflux-ci/kite"
 	"github.com/konflux-ci/kite/service/servicetest"
 )
 
@@ -65,4 +68,70 @@ func TestExpensiveRequestsAreBounded(t *testing.T) {
 	assert.Equal(t, http.StatusOK, get("/api/v1/issues?namespace=team-a").Code, "an ordinary page is not")
 	<-s.expensive
 	assert.Equal(t, http.StatusOK, get("/api/v1/search?namespace=team-a&q=build").Code, "the slot is free again")
+}
+
+// heldSearches makes alice's searches wait, each saying so on entered,
+// until release closes; everyone else's are answered at once.
+type heldSearches struct {
+	kite.Service
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (h heldSearches) Search(ctx context.Context, r kite.SearchRequest) (*kite.SearchResult, error) {
+	if p := kite.PrincipalFrom(ctx); p != nil && p.Name == "alice" {
+		h.entered <- struct{}{}
+		<-h.release
+	}
+	return h.Service.Search(ctx, r)
+}
+
+// TestSearchesPerCaller: one caller's searches cannot take every search
+// slot. Alice starts searches until she is refused, holding what she got;
+// bob's search is then still served.
+func TestSearchesPerCaller(t *testing.T) {
+	held := heldSearches{entered: make(chan struct{}), release: make(chan struct{})}
+	ts := newTestServer(t, func(o *Options) {
+		held.Service = o.Service
+		o.Service = held
+		o.MaxExpensive = 4
+		o.Authenticator = tokens{"alice-token": {Name: "alice"}, "bob-token": {Name: "bob"}}
+		o.Authorizer = rules{"* list issues team-a -"}
+	})
+	srv := httptest.NewServer(ts.h)
+	t.Cleanup(srv.Close)
+	search := func(token string) *http.Response {
+		req, err := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/search?namespace=team-a&q=build", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		return resp
+	}
+
+	answered := make(chan *http.Response, 8)
+	holding := 0
+	var refused *http.Response
+	for refused == nil && holding < 8 {
+		go func() { answered <- search("alice-token") }()
+		select {
+		case <-held.entered:
+			holding++
+		case refused = <-answered:
+		}
+	}
+	require.NotNil(t, refused, "alice is refused before she holds every slot")
+	assert.Equal(t, 1, holding, "her share: a quarter of the four slots")
+	assert.Equal(t, http.StatusTooManyRequests, refused.StatusCode)
+	assert.Equal(t, "1", refused.Header.Get("Retry-After"))
+
+	assert.Equal(t, http.StatusOK, search("bob-token").StatusCode, "bob's search is served while alice holds hers")
+
+	close(held.release)
+	for range holding {
+		assert.Equal(t, http.StatusOK, (<-answered).StatusCode)
+	}
+	assert.Equal(t, float64(1), ts.counterValue(t, "kite_rate_limit_requests_total", map[string]string{"kind": "search", "outcome": "limited"}))
 }

@@ -59,7 +59,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}),
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kite_rate_limit_requests_total",
-			Help: "Requests through the per-caller rate limits, by kind (read, write) and outcome (allowed, limited: answered 429).",
+			Help: "Requests through the per-caller limits, by kind (read, write: the rates; search: searches at once) and outcome (allowed, limited: answered 429).",
 		}, []string{"kind", "outcome"}),
 	}
 	for _, c := range []prometheus.Collector{m.requests, m.duration, m.webhooks, m.streams, m.streamEvents, m.rateLimited, m.panics} {

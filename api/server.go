@@ -85,6 +85,11 @@ type Options struct {
 	// large page) running at once; beyond it a request gets 503 with
 	// Retry-After. Default 4 per CPU.
 	MaxExpensive int
+	// MaxExpensivePerCaller bounds those an authenticated caller may run
+	// at once, so that one tenant cannot take them all; beyond it a
+	// request gets 429 with Retry-After. Default: a quarter of
+	// MaxExpensive, at least 1.
+	MaxExpensivePerCaller int
 	// RateLimits, when set, give every caller (the authenticated principal,
 	// else everyone as one anonymous caller) its own read and write
 	// budgets; over them a request gets 429 with Retry-After.
@@ -119,6 +124,7 @@ type server struct {
 	limits       *limiters // nil: no rate limits
 	writeTimeout time.Duration
 	expensive    chan struct{} // a slot per running expensive request
+	perCaller    *callerSlots  // the expensive requests of each caller
 	// backuper serves backupPath when the service can take backups.
 	backuper kite.Backuper
 	// feed serves /api/v1/events when the service offers one.
@@ -179,6 +185,7 @@ func newServer(o Options) (*server, error) {
 	}
 	s.writeTimeout = cmp.Or(o.WriteTimeout, 30*time.Second)
 	s.expensive = make(chan struct{}, cmp.Or(o.MaxExpensive, 4*runtime.GOMAXPROCS(0)))
+	s.perCaller = newCallerSlots(o.MaxExpensivePerCaller, cap(s.expensive))
 	if s.heartbeat <= 0 {
 		s.heartbeat = 15 * time.Second
 	}

@@ -34,6 +34,7 @@ type serveOptions struct {
 	searchTimeout   time.Duration
 	writeTimeout    time.Duration
 	maxExpensive    int
+	maxPerCaller    int
 	metricsNS       int
 	maxConns        int
 	corsOrigins     []string
@@ -88,6 +89,7 @@ KITE_DEBUG_ADDR.`,
 	f.StringVar(&o.runRetention, "run-retention", envOr(env, "KITE_RUN_RETENTION", service.DefaultRunRetention.String()), "how long applied run ids are remembered so that re-sent runs change nothing; longer than the cluster keeps completed PipelineRuns (env KITE_RUN_RETENTION)")
 	f.DurationVar(&o.writeTimeout, "write-timeout", 30*time.Second, "longest the writing of one ordinary response may take; a client that reads slower loses its connection (the event stream has its own heartbeat deadline)")
 	f.IntVar(&o.maxExpensive, "max-searches", 0, "searches (and v1 lists with search= or over 100 issues) served at once; more get 503 with Retry-After (default: 4 per CPU)")
+	f.IntVar(&o.maxPerCaller, "max-searches-per-caller", 0, "of those, how many one authenticated caller may run at once; more get 429 with Retry-After (default: a quarter of --max-searches, at least 1)")
 	f.DurationVar(&o.searchTimeout, "search-timeout", service.DefaultSearchTimeout, "longest a search of the index may run; longer ones stop with 503")
 	f.StringSliceVar(&o.corsOrigins, "cors-origin", splitList(envOr(env, "KITE_CORS_ORIGINS", "")), "browser origins allowed to call the API, comma-separated; * for any, refused with authentication on (default * with --auth=none, none otherwise; env KITE_CORS_ORIGINS)")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may take to finish on shutdown")
@@ -136,8 +138,8 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 	if o.maxBodyBytes <= 0 {
 		return usageErrorf("--max-body-bytes must be positive")
 	}
-	if o.writeTimeout <= 0 || o.maxExpensive < 0 {
-		return usageErrorf("--write-timeout must be positive and --max-searches not negative")
+	if o.writeTimeout <= 0 || o.maxExpensive < 0 || o.maxPerCaller < 0 {
+		return usageErrorf("--write-timeout must be positive and --max-searches and --max-searches-per-caller not negative")
 	}
 	if o.searchTimeout <= 0 {
 		return usageErrorf("--search-timeout must be a positive duration such as 10s, not %s", o.searchTimeout)
@@ -219,25 +221,26 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 
 	closing := make(chan struct{})
 	handler, err := api.New(api.Options{
-		Service:       st,
-		Ping:          st.Ping,
-		Logger:        log,
-		Registerer:    reg,
-		Gatherer:      reg,
-		MaxBodyBytes:  o.maxBodyBytes,
-		Version:       buildVersion(),
-		ClusterURL:    o.clusterURL,
-		LogsEndpoint:  o.logsEndpoint,
-		CORSOrigins:   o.corsOrigins,
-		Checks:        checks,
-		WriteTimeout:  o.writeTimeout,
-		MaxExpensive:  o.maxExpensive,
-		Degraded:      map[string]func(context.Context) error{"storage": func(context.Context) error { return st.WriteFault() }},
-		Closing:       closing,
-		Authenticator: authn,
-		Authorizer:    authz,
-		MetricsOpen:   o.auth.metricsOpen,
-		RateLimits:    o.auth.rateLimits(authn != nil),
+		Service:               st,
+		Ping:                  st.Ping,
+		Logger:                log,
+		Registerer:            reg,
+		Gatherer:              reg,
+		MaxBodyBytes:          o.maxBodyBytes,
+		Version:               buildVersion(),
+		ClusterURL:            o.clusterURL,
+		LogsEndpoint:          o.logsEndpoint,
+		CORSOrigins:           o.corsOrigins,
+		Checks:                checks,
+		WriteTimeout:          o.writeTimeout,
+		MaxExpensive:          o.maxExpensive,
+		MaxExpensivePerCaller: o.maxPerCaller,
+		Degraded:              map[string]func(context.Context) error{"storage": func(context.Context) error { return st.WriteFault() }},
+		Closing:               closing,
+		Authenticator:         authn,
+		Authorizer:            authz,
+		MetricsOpen:           o.auth.metricsOpen,
+		RateLimits:            o.auth.rateLimits(authn != nil),
 	})
 	if err != nil {
 		return err

@@ -101,6 +101,7 @@ func TestUsageErrors(t *testing.T) {
 		{"serve", "--search-timeout", "0s"},
 		{"serve", "--write-timeout", "-1s"},
 		{"serve", "--max-searches", "-1"},
+		{"serve", "--max-searches-per-caller", "-1"},
 		{"watch"},
 		{"watch", "--server", "ftp://kite.example"},
 		{"watch", "--server", "http://kite.example", "--watch", "off"},
