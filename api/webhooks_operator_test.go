@@ -27,7 +27,7 @@ func TestOriginalOperatorResends(t *testing.T) {
 	runs["C"] = func(ts *testServer, t *testing.T) *response {
 		return ts.do(t, http.MethodPost, okPath, map[string]any{"pipelineName": "docker-build", "namespace": "team-a"})
 	}
-	for _, order := range [][]string{{"A", "B", "C"}, {"C", "A", "B"}, {"B", "C", "A"}, {"C", "B", "A"}} {
+	for _, order := range [][]string{{"A", "B", "C"}, {"A", "C", "B"}, {"B", "A", "C"}, {"B", "C", "A"}, {"C", "A", "B"}, {"C", "B", "A"}} {
 		t.Run(fmt.Sprint(order), func(t *testing.T) {
 			ts := newTestServer(t)
 			for _, run := range append([]string{"A", "B", "C"}, order...) {

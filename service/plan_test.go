@@ -104,6 +104,8 @@ func TestPlannerAgreesWithTheIndex(t *testing.T) {
 		"reason:oomkilled", "occurrences:1", "is:regressed", "oomkill", "sort:-detected common", "nothing-like-this",
 		"sort:-lastSeen", "is:active sort:-lastSeen", "halfword sort:-lastSeen", "ns:team-a severity:major sort:-lastSeen",
 		"again sort:-lastSeen", "-is:active sort:-lastSeen",
+		// Several ns: terms mean any of them, in every plan.
+		"ns:team-a ns:team-c", "ns:team-a ns:team-b halfword", "ns:team-b ns:team-c is:active sort:-lastSeen",
 	}
 	for _, q := range queries {
 		t.Run(q, func(t *testing.T) {

@@ -171,6 +171,13 @@ func (c *issueCmds) searchCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "search QUERY...",
 		Short: "Search issues with the query language (docs/search.md)",
+		Long: `Search issues with the query language (docs/search.md): words and
+phrases, field terms such as severity:>=major, is:active, reason:timeout,
+lastSeen:>24h, and sort:. Terms combine with AND, but several ns: terms
+mean any of those namespaces (ns:team-a ns:team-b searches both). The
+query's ns: terms choose the namespaces unless -n is given (then only -n's
+is searched); with neither, the current namespace; -A searches every
+namespace you may read.`,
 		Example: "  kite issues search -n team-a is:active severity:'>=major' image pull\n" +
 			"  kite issues search 'ns:team-a ns:team-b lastSeen:>24h sort:-lastSeen' -o name",
 		Args: cobra.MinimumNArgs(1),
