@@ -47,3 +47,35 @@ func TestImportOutcomes(t *testing.T) {
 	assert.Equal(t, 1, n)
 	require.NoError(t, s.Check())
 }
+
+// TestImportBatch: a batch is one transaction that sees its own writes (a
+// second record of one scope is skipped), and a record that fails its
+// check fails the batch before anything is written.
+func TestImportBatch(t *testing.T) {
+	src := storetest.Open(t)
+	a, err := src.Report(ctx, failure("team-a", "p"))
+	require.NoError(t, err)
+	b, err := src.Report(ctx, failure("team-a", "q"))
+	require.NoError(t, err)
+	sameScope := *a.Issue
+	sameScope.ID = uuid.NewString()
+
+	s := storetest.Open(t)
+	badComment := &kite.ExportRecord{Issue: b.Issue, Comments: []kite.Comment{{ID: "not-a-uuid", Author: "alice", Text: "x"}}}
+	_, err = s.ImportBatch(ctx, []*kite.ExportRecord{{Issue: a.Issue}, badComment}, "imported")
+	assert.Equal(t, kite.EINVALID, kite.ErrorCode(err))
+	n, err := s.Count()
+	require.NoError(t, err)
+	assert.Zero(t, n, "nothing of a refused batch is written")
+
+	got, err := s.ImportBatch(ctx, []*kite.ExportRecord{{Issue: a.Issue}, {Issue: &sameScope}, {Issue: b.Issue}, {Issue: a.Issue}}, "imported")
+	require.NoError(t, err)
+	assert.Equal(t, []store.ImportOutcome{store.Imported, store.ScopeTaken, store.Imported, store.AlreadyPresent}, got)
+	n, err = s.Count()
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	require.NoError(t, s.Check())
+	timeline, err := s.Timeline(ctx, a.Issue.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "imported", timeline[len(timeline)-1].Message)
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -78,17 +79,29 @@ while no kite serve uses the directory.`,
 	return cmd
 }
 
-// importer writes records into a store (or, dry, says what it would do),
-// counting outcomes and gathering relations to join once every issue is
-// in.
+// importBatch is how many records one import transaction writes: one
+// fsync for the lot instead of one each.
+const importBatch = 500
+
+// importer writes records into a store (or, dry, says what it would do)
+// importBatch at a time, counting outcomes and gathering relations to join
+// once every issue is in.
 type importer struct {
 	s         *store.Store
 	dryRun    bool
 	note      string
+	pending   []pendingRecord
 	counts    map[store.ImportOutcome]int
 	relations [][2]string
 	read      int
 	progress  io.Writer // nil off a terminal
+}
+
+// pendingRecord is a record waiting for its batch, with the issues it
+// relates to.
+type pendingRecord struct {
+	rec     *kite.ExportRecord
+	related []string
 }
 
 func openImporter(dataDir string, dryRun bool, note string, progress io.Writer) (*importer, error) {
@@ -103,40 +116,78 @@ func openImporter(dataDir string, dryRun bool, note string, progress io.Writer) 
 	return im, nil
 }
 
-// add imports rec (or says what importing it would do), keeping its
-// relations to the issues related when it is, or already was, in.
-func (im *importer) add(ctx context.Context, rec *kite.ExportRecord, related []string) (store.ImportOutcome, error) {
-	var outcome store.ImportOutcome
-	var err error
-	if im.dryRun {
-		outcome, err = im.s.WouldImport(ctx, rec)
-	} else {
-		outcome, err = im.s.ImportFrom(ctx, rec, im.note)
+// add queues rec for import (checking it now, so that a bad record is
+// named where it is read), writing the queue when it is a batch long.
+func (im *importer) add(ctx context.Context, rec *kite.ExportRecord, related []string) error {
+	if err := store.CheckImport(rec); err != nil {
+		return err
 	}
-	if err != nil {
-		return "", err
+	im.pending = append(im.pending, pendingRecord{rec, related})
+	if len(im.pending) >= importBatch {
+		return im.flush(ctx)
 	}
-	im.counts[outcome]++
-	// Relations of issues already present too: an import stopped before
-	// it joined them joins them when run again.
-	if outcome == store.Imported || outcome == store.AlreadyPresent {
-		for _, t := range related {
-			im.relations = append(im.relations, [2]string{rec.Issue.ID, t})
-		}
-	}
-	im.read++
-	if im.progress != nil && im.read%1000 == 0 {
-		fmt.Fprintf(im.progress, "\r%d issues read", im.read)
-	}
-	return outcome, nil
+	return nil
 }
 
-// finish joins the relations gathered, prints what was done and closes
-// the store.
+// flush imports the queued records (or says what importing them would
+// do), keeping the relations of those that are, or already were, in.
+func (im *importer) flush(ctx context.Context) error {
+	if len(im.pending) == 0 {
+		return nil
+	}
+	outcomes := make([]store.ImportOutcome, len(im.pending))
+	if im.dryRun {
+		for i, p := range im.pending {
+			o, err := im.s.WouldImport(ctx, p.rec)
+			if err != nil {
+				return err
+			}
+			outcomes[i] = o
+		}
+	} else {
+		recs := make([]*kite.ExportRecord, len(im.pending))
+		for i, p := range im.pending {
+			recs[i] = p.rec
+		}
+		var err error
+		if outcomes, err = im.s.ImportBatch(ctx, recs, im.note); err != nil {
+			return err
+		}
+	}
+	for i, p := range im.pending {
+		im.counts[outcomes[i]]++
+		// Relations of issues already present too: an import stopped
+		// before it joined them joins them when run again.
+		if outcomes[i] == store.Imported || outcomes[i] == store.AlreadyPresent {
+			for _, t := range p.related {
+				im.relations = append(im.relations, [2]string{p.rec.Issue.ID, t})
+			}
+		}
+	}
+	im.read += len(im.pending)
+	im.pending = im.pending[:0]
+	if im.progress != nil {
+		fmt.Fprintf(im.progress, "\r%d issues read", im.read)
+	}
+	return nil
+}
+
+// stop ends an import that met err: what was read before it is still
+// written, as if the input had ended there.
+func (im *importer) stop(ctx context.Context, err error) error {
+	defer func() { _ = im.s.Close() }()
+	return errors.Join(err, im.flush(ctx))
+}
+
+// finish writes what is queued, joins the relations gathered, prints what
+// was done and closes the store.
 func (im *importer) finish(ctx context.Context, out io.Writer) error {
 	defer func() { _ = im.s.Close() }()
-	if im.progress != nil && im.read >= 1000 {
-		fmt.Fprint(im.progress, "\r")
+	if err := im.flush(ctx); err != nil {
+		return err
+	}
+	if im.progress != nil {
+		fmt.Fprint(im.progress, "\r\033[K")
 	}
 	related := 0
 	for _, pair := range im.relations {
@@ -174,8 +225,7 @@ func importIssues(ctx context.Context, r io.Reader, dataDir string, dryRun bool,
 		line++
 		var rec kite.ExportRecord
 		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			_ = im.s.Close()
-			return fmt.Errorf("line %d: not an exported issue: %w", line, err)
+			return im.stop(ctx, fmt.Errorf("line %d: not an exported issue: %w", line, err))
 		}
 		var related []string
 		for _, rel := range relationsOf(rec.Issue) {
@@ -183,14 +233,12 @@ func importIssues(ctx context.Context, r io.Reader, dataDir string, dryRun bool,
 				related = append(related, rel.Target.ID)
 			}
 		}
-		if _, err := im.add(ctx, &rec, related); err != nil {
-			_ = im.s.Close()
-			return fmt.Errorf("line %d: %w", line, err)
+		if err := im.add(ctx, &rec, related); err != nil {
+			return im.stop(ctx, fmt.Errorf("line %d: %w", line, err))
 		}
 	}
 	if err := sc.Err(); err != nil {
-		_ = im.s.Close()
-		return fmt.Errorf("after line %d: %w", line, err)
+		return im.stop(ctx, fmt.Errorf("after line %d: %w", line, err))
 	}
 	return im.finish(ctx, out)
 }

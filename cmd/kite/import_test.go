@@ -21,7 +21,8 @@ import (
 // into an empty data directory as it was (ids, states, times, counts,
 // timelines, comments, relations), the store checks clean and a server
 // on it finds the issues; a second import changes nothing, a dry run
-// writes nothing, and a malformed line names itself.
+// writes nothing, and a malformed line names itself, with the lines before
+// it imported.
 func TestExportImportRoundTrip(t *testing.T) {
 	noEnv := func(string) (string, bool) { return "", false }
 	src, a, b := triagedDir(t, 20)
@@ -90,6 +91,13 @@ func TestExportImportRoundTrip(t *testing.T) {
 	lines := strings.SplitN(string(b1), "\n", 3)
 	require.NoError(t, os.WriteFile(bad, []byte(lines[0]+"\n{not json\n"), 0o600))
 	errb.Reset()
-	assert.Equal(t, exitError, run([]string{"import", bad, "--data-dir", t.TempDir()}, nil, &out, &errb, noEnv))
+	partial := t.TempDir()
+	assert.Equal(t, exitError, run([]string{"import", bad, "--data-dir", partial}, nil, &out, &errb, noEnv))
 	assert.Contains(t, errb.String(), "line 2: not an exported issue")
+	st, err := store.Open(store.Options{Dir: partial})
+	require.NoError(t, err)
+	n, err := st.Count()
+	require.NoError(t, err)
+	require.NoError(t, st.Close())
+	assert.Equal(t, 1, n, "the lines before a malformed one are imported")
 }

@@ -48,12 +48,10 @@ func migratePostgres(ctx context.Context, dsn, dataDir string, dryRun bool, out,
 			legacy.AsDuplicateOf(rec, holder, now)
 			beside = append(beside, rec.Issue.ID+" beside "+holder)
 		}
-		_, err = im.add(ctx, &rec.ExportRecord, rec.Related)
-		return err
+		return im.add(ctx, &rec.ExportRecord, rec.Related)
 	})
 	if err != nil {
-		_ = im.s.Close()
-		return err
+		return im.stop(ctx, err)
 	}
 	if err := im.finish(ctx, out); err != nil {
 		return err
