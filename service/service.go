@@ -53,6 +53,8 @@ type Options struct {
 	// Retention deletes resolved issues past it (retention.go); the zero
 	// value keeps them for ever.
 	Retention kite.Retention
+	// Notify configures notifications (notify.go).
+	Notify NotifyOptions
 }
 
 // Scheduled backups' defaults.
@@ -100,6 +102,9 @@ type Service struct {
 
 	retention        kite.Retention
 	retentionDeleted prometheus.Counter
+
+	notify   *notifier
+	notifyOn bool
 
 	// wake tells the indexer that the store committed.
 	wake      chan struct{}
@@ -153,6 +158,14 @@ func Open(o Options) (*Service, error) {
 			return nil, err
 		}
 	}
+	nm := newNotifyMetrics()
+	if o.Registerer != nil {
+		for _, c := range nm.collectors() {
+			if err := o.Registerer.Register(c); err != nil {
+				return nil, err
+			}
+		}
+	}
 	bm := newBackupMetrics()
 	if o.BackupDir != "" {
 		if o.BackupEvery <= 0 {
@@ -186,7 +199,9 @@ func Open(o Options) (*Service, error) {
 		wake:             make(chan struct{}, 1),
 		readyC:           make(chan struct{}),
 		hub:              &hub{subs: map[*subscriber]struct{}{}, wake: make(chan struct{}, 1), metrics: fm},
+		notifyOn:         o.Notify.On,
 	}
+	s.notify = newNotifier(s, o.Notify, o.Logger, nm)
 	s.Store, err = store.Open(store.Options{
 		Dir: o.Dir, Logger: o.Logger, Registerer: o.Registerer, LockTimeout: o.LockTimeout, Now: o.Now,
 		MetricsNamespaces: o.MetricsNamespaces,
@@ -240,6 +255,10 @@ func Open(o Options) (*Service, error) {
 	if !s.retention.Off() {
 		s.wg.Add(1)
 		go s.runRetention(ctx)
+	}
+	if s.notifyOn {
+		s.wg.Add(1)
+		go s.notify.run(ctx)
 	}
 	return s, nil
 }

@@ -29,9 +29,17 @@ var (
 	bucketNotes   = []byte("comments")   // id(16) comment id(16) -> comment JSON (triage.go)
 	bucketWakes   = []byte("wakes")      // snooze end(8) id(16) -> nil, for snoozes with a time (snooze.go)
 	bucketSilence = []byte("silences")   // silence id(16) -> silence JSON (silences.go)
-	allBuckets    = [][]byte{bucketMeta, bucketIssues, bucketByNS, bucketBySeen, bucketByScope, bucketFP, bucketCounts, bucketEvents, bucketRel, bucketRelRev, bucketChanges, bucketRuns, bucketRunIDs, bucketNotes, bucketWakes, bucketSilence}
-	keySchema     = []byte("schema")
-	keyRev        = []byte("rev")
+	// Notifications (notify.go).
+	bucketSubs       = []byte("subscriptions") // subscription id(16) -> subscription JSON with its secret
+	bucketOutbox     = []byte("outbox")        // subscription id(16) rev(8) -> outbox entry JSON
+	bucketOutboxN    = []byte("outbox_n")      // subscription id(16) -> entries waiting (u64)
+	bucketDeliveries = []byte("deliveries")    // subscription id(16) seq(8) -> delivery JSON
+	bucketNotified   = []byte("notified")      // issue id(16) subscription id(16) -> last notification JSON
+	bucketFiring     = []byte("firing")        // subscription id(16) issue id(16) -> alert labels JSON
+	allBuckets       = [][]byte{bucketMeta, bucketIssues, bucketByNS, bucketBySeen, bucketByScope, bucketFP, bucketCounts, bucketEvents, bucketRel, bucketRelRev, bucketChanges, bucketRuns, bucketRunIDs, bucketNotes, bucketWakes, bucketSilence,
+		bucketSubs, bucketOutbox, bucketOutboxN, bucketDeliveries, bucketNotified, bucketFiring}
+	keySchema = []byte("schema")
+	keyRev    = []byte("rev")
 	// keyStoreID is the store's identity, made with the file: the search
 	// index records it, so that an index beside another store file (a
 	// replaced or restored kite.db) is noticed.

@@ -13,6 +13,7 @@ type metrics struct {
 	commitSeconds prometheus.Histogram
 	batchSize     prometheus.Histogram
 	commitErrors  prometheus.Counter
+	notifyDropped prometheus.Counter
 	issues        *issueGauges
 }
 
@@ -56,10 +57,14 @@ func newMetrics(reg prometheus.Registerer, topNamespaces int) (*metrics, error) 
 			Name: "kite_store_commit_errors_total",
 			Help: "Write transactions that failed to commit.",
 		}),
+		notifyDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kite_notify_outbox_dropped_total",
+			Help: "Webhook notifications not queued because their subscription's outbox was full (a receiver down for long).",
+		}),
 		issues: newIssueGauges(topNamespaces),
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{m.commitSeconds, m.batchSize, m.commitErrors, m.issues} {
+		for _, c := range []prometheus.Collector{m.commitSeconds, m.batchSize, m.commitErrors, m.notifyDropped, m.issues} {
 			if err := reg.Register(c); err != nil {
 				return nil, err
 			}

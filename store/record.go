@@ -107,6 +107,9 @@ func (t *txn) saveIssue(id []byte, old, is *kite.Issue, ev kite.Event) error {
 	if err := t.addEvent(id, rev, ev); err != nil {
 		return err
 	}
+	if err := t.enqueueNotifications(is, ev, rev); err != nil {
+		return err
+	}
 	return t.logChange(rev, id, opPut, "")
 }
 
@@ -126,6 +129,12 @@ func (t *txn) deleteIssue(id []byte, is *kite.Issue) error {
 	if err := t.delPrefix(bucketNotes, id); err != nil {
 		return err
 	}
+	if err := t.delPrefix(bucketNotified, id); err != nil {
+		return err
+	}
+	// An Alertmanager holding the issue's alert learns of it at the next
+	// sync, which resolves what no longer matches.
+	t.alerts = t.alerts || t.tx.Bucket(bucketSubs).Sequence() > 0
 	if err := t.deleteRelations(id); err != nil {
 		return err
 	}

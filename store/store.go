@@ -85,6 +85,10 @@ type Store struct {
 	// edges is signalled after a commit that changed when a snooze or a
 	// silence starts or ends (Edges).
 	edges chan struct{}
+	// subscriptions caches the parsed subscriptions; notifyEdges is
+	// signalled after commits that concern them (notify.go).
+	subscriptions subscriptionCache
+	notifyEdges   chan bool
 
 	// mu guards closed and makes Close wait for writers being enqueued.
 	mu       sync.RWMutex
@@ -148,14 +152,15 @@ func Open(o Options) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s := &Store{
-		db:       db,
-		log:      o.Logger.With("component", "store"),
-		now:      o.Now,
-		ops:      make(chan *writeOp, o.MaxBatch),
-		maxBatch: o.MaxBatch,
-		onCommit: o.OnCommit,
-		dir:      o.Dir,
-		edges:    make(chan struct{}, 1),
+		db:          db,
+		log:         o.Logger.With("component", "store"),
+		now:         o.Now,
+		ops:         make(chan *writeOp, o.MaxBatch),
+		maxBatch:    o.MaxBatch,
+		onCommit:    o.OnCommit,
+		dir:         o.Dir,
+		edges:       make(chan struct{}, 1),
+		notifyEdges: make(chan bool, 2),
 	}
 	if err := s.migrate(); err != nil {
 		_ = db.Close()

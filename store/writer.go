@@ -75,6 +75,7 @@ func (s *Store) commit(batch []*writeOp) {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		t = newTxn(tx, s.now())
 		t.queries = &s.queries
+		t.subscriptions = &s.subscriptions
 		for i, op := range batch {
 			t.dirty = false
 			if err := op.fn(t); err != nil {
@@ -97,6 +98,8 @@ func (s *Store) commit(batch []*writeOp) {
 			default:
 			}
 		}
+		s.signalNotify(t.outbox, t.alerts)
+		s.metrics.notifyDropped.Add(float64(t.dropped))
 		s.metrics.observeCommit(time.Since(start), len(batch))
 		s.applyCounts(t.counts)
 		if t.revSet && s.onCommit != nil {
@@ -148,6 +151,15 @@ type txn struct {
 	// edges is set when the transaction changed when a snooze or a
 	// silence starts or ends, which the service's waker waits for.
 	edges bool
+	// subscriptions is the store's cache of parsed subscriptions;
+	// subsWritten is set once the transaction wrote one (notify.go).
+	subscriptions *subscriptionCache
+	subsWritten   bool
+	// outbox is set when webhook notifications were queued, alerts when
+	// an issue an Alertmanager subscription follows changed, and dropped
+	// counts notifications a full outbox refused.
+	outbox, alerts bool
+	dropped        int
 }
 
 // appendFill is the split threshold of buckets whose keys mostly arrive in
