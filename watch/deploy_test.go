@@ -80,42 +80,52 @@ func find[T any](t *testing.T, objs []*unstructured.Unstructured, kind, name str
 
 var rbacMarker = regexp.MustCompile(`^// \+kubebuilder:rbac:(.*)$`)
 
-// markerRules reads the reconciler's RBAC markers: rules by namespace
-// ("" for cluster-wide).
+// markerRules reads the watcher's RBAC markers (every source file of the
+// package): rules by namespace ("" for cluster-wide).
 func markerRules(t *testing.T) map[string][]rbacv1.PolicyRule {
 	t.Helper()
-	f, err := os.Open("reconciler.go")
+	files, err := filepath.Glob("*.go")
 	require.NoError(t, err)
-	defer func() { _ = f.Close() }()
 	out := map[string][]rbacv1.PolicyRule{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		m := rbacMarker.FindStringSubmatch(sc.Text())
-		if m == nil {
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
 			continue
 		}
-		var rule rbacv1.PolicyRule
-		ns := ""
-		for _, kv := range strings.Split(m[1], ",") {
-			k, v, _ := strings.Cut(kv, "=")
-			vals := strings.Split(strings.Trim(v, `"`), ";")
-			switch k {
-			case "groups":
-				rule.APIGroups = vals
-			case "resources":
-				rule.Resources = vals
-			case "verbs":
-				rule.Verbs = vals
-			case "namespace":
-				ns = v
-			default:
-				t.Fatalf("RBAC marker key %q: teach this test", k)
+		b, err := os.ReadFile(name)
+		require.NoError(t, err)
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		for sc.Scan() {
+			m := rbacMarker.FindStringSubmatch(sc.Text())
+			if m == nil {
+				continue
 			}
+			rule, ns := markerRule(t, m[1])
+			out[ns] = append(out[ns], rule)
 		}
-		out[ns] = append(out[ns], rule)
+		require.NoError(t, sc.Err())
 	}
-	require.NoError(t, sc.Err())
 	return out
+}
+
+func markerRule(t *testing.T, marker string) (rule rbacv1.PolicyRule, ns string) {
+	t.Helper()
+	for _, kv := range strings.Split(marker, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		vals := strings.Split(strings.Trim(v, `"`), ";")
+		switch k {
+		case "groups":
+			rule.APIGroups = vals
+		case "resources":
+			rule.Resources = vals
+		case "verbs":
+			rule.Verbs = vals
+		case "namespace":
+			ns = v
+		default:
+			t.Fatalf("RBAC marker key %q: teach this test", k)
+		}
+	}
+	return rule, ns
 }
 
 func normalized(rules []rbacv1.PolicyRule) []string {

@@ -61,7 +61,7 @@ func startCluster() (*envtest.Environment, error) {
 		return nil, fmt.Errorf("find Tekton's CRDs: %w", err)
 	}
 	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join(strings.TrimSpace(string(out)), "config", "300-crds")},
+		CRDDirectoryPaths:     []string{filepath.Join(strings.TrimSpace(string(out)), "config", "300-crds"), filepath.Join("testdata", "crds")},
 		ErrorIfCRDPathMissing: true,
 	}
 	cfg, err := env.Start()
@@ -97,13 +97,27 @@ func startWatcher(t testing.TB, tracker kite.Tracker, namespaces ...string) (m *
 // startWatcherWith is startWatcher that also returns the watcher.
 func startWatcherWith(t testing.TB, tracker kite.Tracker, namespaces ...string) (m *watch.Metrics, w *watch.Watcher, stop func()) {
 	t.Helper()
-	m, err := watch.NewMetrics(nil)
-	require.NoError(t, err)
-	w, err = watch.New(watch.Options{
-		Config: cluster.cfg, Tracker: tracker, Namespaces: namespaces, Metrics: m,
-		Mapper: watch.Mapper{Severity: watch.DefaultSeverityRules(), LogURLTemplate: "https://console.example/ns/{namespace}/pipelinerun/{name}"},
-		Logger: slog.New(slog.DiscardHandler),
-	})
+	return startWatcherOpts(t, watch.Options{Tracker: tracker, Namespaces: namespaces})
+}
+
+// startWatcherOpts runs a watcher with o on the test cluster, with the
+// tests' log link template and fresh metrics unless o has them.
+func startWatcherOpts(t testing.TB, o watch.Options) (m *watch.Metrics, w *watch.Watcher, stop func()) {
+	t.Helper()
+	o.Config = cluster.cfg
+	if o.Metrics == nil {
+		var err error
+		o.Metrics, err = watch.NewMetrics(nil)
+		require.NoError(t, err)
+	}
+	if o.Mapper.Severity.Default == "" {
+		o.Mapper.Severity = watch.DefaultSeverityRules()
+	}
+	if o.Mapper.LogURLTemplate == "" {
+		o.Mapper.LogURLTemplate = testLogURL
+	}
+	o.Logger = slog.New(slog.DiscardHandler)
+	w, err := watch.New(o)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -116,8 +130,10 @@ func startWatcherWith(t testing.TB, tracker kite.Tracker, namespaces ...string) 
 		})
 	}
 	t.Cleanup(stop)
-	return m, w, stop
+	return o.Metrics, w, stop
 }
+
+const testLogURL = "https://console.example/ns/{namespace}/pipelinerun/{name}"
 
 func createNamespace(t *testing.T, name string) {
 	t.Helper()

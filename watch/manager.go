@@ -37,7 +37,11 @@ type Options struct {
 	// LeaderElectionNamespace, so that two never both write.
 	LeaderElection          bool
 	LeaderElectionNamespace string
-	// Workers is how many runs are reconciled at once (default 4).
+	// Releases turns on the built-in Release watcher (while the cluster
+	// defines Releases).
+	Releases bool
+	// Workers is how many objects of each kind are reconciled at once
+	// (default 16).
 	Workers    int
 	Logger     *slog.Logger
 	Metrics    *Metrics
@@ -149,6 +153,21 @@ func New(o Options) (*Watcher, error) {
 	}
 	if err := r.SetupWithManager(mgr, o.Workers); err != nil {
 		return nil, fmt.Errorf("watch: %w", err)
+	}
+	var kinds []objectKind
+	if o.Releases {
+		kinds = append(kinds, releaseKind{mapper: o.Mapper})
+	}
+	if len(kinds) > 0 {
+		err := mgr.Add(&kindSupervisor{
+			kinds: kinds, crds: mgr.GetCache(), config: o.Config, scheme: scheme,
+			client: mgr.GetClient(), api: mgr.GetAPIReader(), tracker: o.Tracker, events: mgr.GetEventRecorder("kite"),
+			namespaces: o.Namespaces, selector: o.NamespaceSelector, workers: o.Workers, syncPeriod: o.SyncPeriod,
+			log: log, metrics: o.Metrics,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("watch: %w", err)
+		}
 	}
 	return &Watcher{mgr: mgr, log: log, metrics: o.Metrics, state: StateStarting}, nil
 }

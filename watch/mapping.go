@@ -139,13 +139,18 @@ func (m Mapper) logURL(pr *tektonv1.PipelineRun, failed []TaskFailure) string {
 	if v := pr.Annotations[annotationResultsLog]; v != "" {
 		return v
 	}
+	return m.templateLogURL(pr.Namespace, pr.Name, string(pr.UID))
+}
+
+// templateLogURL is LogURLTemplate's link for a run, "" without one.
+func (m Mapper) templateLogURL(namespace, name, uid string) string {
 	if m.LogURLTemplate == "" {
 		return ""
 	}
 	return strings.NewReplacer(
-		"{namespace}", url.PathEscape(pr.Namespace),
-		"{name}", url.PathEscape(pr.Name),
-		"{uid}", url.PathEscape(string(pr.UID)),
+		"{namespace}", url.PathEscape(namespace),
+		"{name}", url.PathEscape(name),
+		"{uid}", url.PathEscape(uid),
 	).Replace(m.LogURLTemplate)
 }
 

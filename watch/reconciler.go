@@ -58,7 +58,7 @@ type PipelineRunReconciler struct {
 // write error is returned so the run is retried with backoff.
 func (r *PipelineRunReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	res, err := r.reconcile(ctx, req.NamespacedName)
-	r.Metrics.reconciled(res, err)
+	r.Metrics.reconciled(KindPipelineRun, res, err)
 	if err == nil {
 		return ctrl.Result{}, nil
 	}
@@ -119,7 +119,7 @@ func (r *PipelineRunReconciler) reconcile(ctx context.Context, key types.Namespa
 		if err != nil {
 			return resultError, fmt.Errorf("resolve: %w", err)
 		}
-		r.Metrics.written(r.Now().Sub(o.completed))
+		r.Metrics.written(KindPipelineRun, r.Now().Sub(o.completed))
 		if n > 0 {
 			r.event(&pr, corev1.EventTypeNormal, "IssuesResolved", "Resolve", "Kite resolved %d issue(s) of pipeline %s", n, res.ResourceName)
 		}
@@ -133,18 +133,9 @@ func (r *PipelineRunReconciler) reconcile(ctx context.Context, key types.Namespa
 	if err != nil {
 		return resultError, fmt.Errorf("report: %w", err)
 	}
-	r.Metrics.reports.WithLabelValues(string(res.Outcome)).Inc()
-	r.Metrics.written(r.Now().Sub(o.completed))
-	if is := res.Issue; is != nil {
-		switch res.Outcome {
-		case kite.OutcomeCreated:
-			r.event(&pr, corev1.EventTypeWarning, "IssueOpened", "Report", "Kite issue %s: %s", is.ID, is.Title)
-		case kite.OutcomeReopened:
-			r.event(&pr, corev1.EventTypeWarning, "IssueReopened", "Report", "Kite issue %s reopened: %s", is.ID, is.Title)
-		case kite.OutcomeUpdated:
-			r.event(&pr, corev1.EventTypeWarning, "IssueRecurred", "Report", "Kite issue %s, occurrence %d: %s", is.ID, is.Occurrences, is.Title)
-		}
-	}
+	r.Metrics.reported(KindPipelineRun, string(res.Outcome))
+	r.Metrics.written(KindPipelineRun, r.Now().Sub(o.completed))
+	recordReport(res, func(typ, reason, action, note string, args ...any) { r.event(&pr, typ, reason, action, note, args...) })
 	return resultReported, nil
 }
 

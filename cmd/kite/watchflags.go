@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/konflux-ci/kite"
+	"github.com/konflux-ci/kite/api"
 	"github.com/konflux-ci/kite/watch"
 )
 
@@ -31,6 +32,7 @@ type watchOptions struct {
 	severityRules  string
 	workers        int
 	selector       string
+	releases       bool
 	rules          watch.SeverityRules // loaded by validate
 	nsSelector     labels.Selector     // parsed by validate
 }
@@ -44,6 +46,7 @@ func (o *watchOptions) register(f *pflag.FlagSet, env lookupEnv, defaultMode str
 	f.StringVar(&o.logURL, "watch-log-url", envOr(env, "KITE_WATCH_LOG_URL", ""), "log link of a failed run without a Tekton Results log; {namespace}, {name} and {uid} are replaced (env KITE_WATCH_LOG_URL)")
 	f.StringVar(&o.severityRules, "watch-severity-rules", envOr(env, "KITE_WATCH_SEVERITY_RULES", ""), "YAML file of severity rules for watched runs (docs/watch.md); built-in rules when empty")
 	f.IntVar(&o.workers, "watch-workers", 16, "PipelineRuns reconciled at once (more make larger group commits)")
+	f.BoolVar(&o.releases, "watch-releases", envOr(env, "KITE_WATCH_RELEASES", "true") == "true", "watch Konflux Releases too, while the cluster defines them: a failed Release opens an issue for its ReleasePlan (env KITE_WATCH_RELEASES)")
 	f.StringVar(&o.selector, "watch-namespace-selector", envOr(env, "KITE_WATCH_NAMESPACE_SELECTOR", ""), "only runs of namespaces with these labels, e.g. konflux-ci.dev/type=tenant (env KITE_WATCH_NAMESPACE_SELECTOR)")
 }
 
@@ -109,6 +112,11 @@ func (o *watchOptions) newWatcher(tracker kite.Tracker, reg prometheus.Registere
 			return nil, usageErrorf("--leader-election needs --leader-election-namespace outside a cluster")
 		}
 	}
+	releases := o.releases
+	if releases && pipelineScopesOnly(tracker) {
+		releases = false
+		log.Info("Releases are not watched: a Kite reached through its webhooks applies watched runs to pipelines only; run the watcher in kite serve to report Releases")
+	}
 	m, err := watch.NewMetrics(reg)
 	if err != nil {
 		return nil, err
@@ -116,13 +124,22 @@ func (o *watchOptions) newWatcher(tracker kite.Tracker, reg prometheus.Registere
 	w, err := watch.New(watch.Options{
 		Config: cfg, Tracker: tracker, Mapper: mapper, Namespaces: o.namespaces, NamespaceSelector: o.nsSelector,
 		LeaderElection: o.leaderElection, LeaderElectionNamespace: o.leaseNamespace,
-		Workers: o.workers, Logger: log, Metrics: m,
+		Workers: o.workers, Logger: log, Metrics: m, Releases: releases,
 	})
 	if err != nil {
 		return nil, err
 	}
 	log.Info("PipelineRun watchers are on", "host", cfg.Host, "namespaces", strings.Join(o.namespaces, ","), "leader_election", o.leaderElection)
 	return w, nil
+}
+
+// pipelineScopesOnly: kite watch --server reports through Kite's
+// pipeline webhooks, which apply a watched run exactly once only to a
+// pipeline's scope (pipelinerun/NAME); other kinds' reports would be
+// refused.
+func pipelineScopesOnly(t kite.Tracker) bool {
+	_, remote := t.(*api.Client)
+	return remote
 }
 
 // loadClusterConfig finds the configured cluster: the pod's in-cluster
