@@ -54,6 +54,14 @@ func (s *server) routes() []route {
 		{http.MethodPut, "/api/v1/silences/{id}", s.handle(s.updateSilence), false},
 		{http.MethodDelete, "/api/v1/silences/{id}", s.handle(s.expireSilence), false},
 
+		{http.MethodGet, "/api/v1/subscriptions", s.handle(s.listSubscriptions), false},
+		{http.MethodPost, "/api/v1/subscriptions", s.handle(s.createSubscription), false},
+		{http.MethodGet, "/api/v1/subscriptions/{id}", s.handle(s.getSubscription), false},
+		{http.MethodDelete, "/api/v1/subscriptions/{id}", s.handle(s.deleteSubscription), false},
+		{http.MethodPost, "/api/v1/subscriptions/{id}/test", s.handle(s.testSubscription), false},
+		{http.MethodGet, "/api/v1/subscriptions/{id}/deliveries", s.handle(s.deliveries), false},
+		{http.MethodGet, "/api/v1/issues/{id}/notifications", s.handle(s.issueNotifications), false},
+
 		{http.MethodPost, "/api/v1/webhooks/pipeline-failure", s.webhook("pipeline-failure", s.pipelineFailure), false},
 		{http.MethodPost, "/api/v1/webhooks/pipeline-success", s.webhook("pipeline-success", s.pipelineSuccess), false},
 		{http.MethodPost, "/api/v1/webhooks/release-failure", s.webhook("release-failure", s.releaseFailure), false},

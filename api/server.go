@@ -127,6 +127,8 @@ type server struct {
 	perCaller    *callerSlots  // the expensive requests of each caller
 	// backuper serves backupPath when the service can take backups.
 	backuper kite.Backuper
+	// notify is the service's subscriptions (notify.go), nil without.
+	notify kite.Notifier
 	// feed serves /api/v1/events when the service offers one.
 	feed      kite.Streamer
 	frames    *frameCache
@@ -220,6 +222,8 @@ func newServer(o Options) (*server, error) {
 	s.feed, _ = s.svc.(kite.Streamer)
 	// A backup is the store's own, authorized by the handler.
 	s.backuper, _ = o.Service.(kite.Backuper)
+	// Subscriptions too, authorized by their handlers.
+	s.notify, _ = o.Service.(kite.Notifier)
 	reg, gat := o.Registerer, o.Gatherer
 	switch {
 	case reg == nil && gat == nil:
