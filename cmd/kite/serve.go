@@ -49,6 +49,7 @@ type serveOptions struct {
 	backupEvery     time.Duration
 	backupKeep      int
 	retain          retentionFlags
+	notify          notifyFlags
 }
 
 func newServeCmd(env lookupEnv) *cobra.Command {
@@ -99,6 +100,7 @@ KITE_DEBUG_ADDR.`,
 	f.StringVar(&o.tlsCert, "tls-cert-file", envOr(env, "KITE_TLS_CERT_FILE", ""), "serve HTTPS with this certificate (PEM, with its chain); reloaded when it changes (env KITE_TLS_CERT_FILE)")
 	f.StringVar(&o.tlsKey, "tls-key-file", envOr(env, "KITE_TLS_KEY_FILE", ""), "the certificate's private key (env KITE_TLS_KEY_FILE)")
 	o.retain.register(f, env)
+	o.notify.register(f, env)
 	f.StringVar(&o.backupDir, "backup-dir", envOr(env, "KITE_BACKUP_DIR", ""), "write a backup of the store into this directory every --backup-every (a second volume or a mounted bucket; docs/operations.md); off when empty (env KITE_BACKUP_DIR)")
 	f.DurationVar(&o.backupEvery, "backup-every", service.DefaultBackupEvery, "how often --backup-dir receives a backup")
 	f.IntVar(&o.backupKeep, "backup-keep", service.DefaultBackupKeep, "how many of the newest backups --backup-dir keeps")
@@ -180,6 +182,7 @@ func serve(ctx context.Context, o serveOptions, log *slog.Logger) error {
 		Dir: o.dataDir, Logger: log, Registerer: reg, LockTimeout: o.lockTimeout, RunRetention: runRetention,
 		MetricsNamespaces: o.metricsNS, SearchTimeout: o.searchTimeout,
 		BackupDir: o.backupDir, BackupEvery: o.backupEvery, BackupKeep: o.backupKeep, Retention: retention,
+		Notify: o.notify.options(),
 	})
 	if err != nil {
 		return err
