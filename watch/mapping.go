@@ -126,6 +126,9 @@ type Mapper struct {
 	// LogURLTemplate builds a run's log link when Tekton Results did not
 	// annotate one; {namespace}, {name} and {uid} are replaced.
 	LogURLTemplate string
+	// MintMakerNamespaces are where MintMaker runs its dependency updates
+	// (docs/watch.md, MintMaker); empty: runs there are pipelines too.
+	MintMakerNamespaces []string
 }
 
 // logURL is the first failed task's Tekton Results log, else the run's,
@@ -160,6 +163,12 @@ func run(pr *tektonv1.PipelineRun, o outcome) *kite.Run {
 
 // Resolution is what a succeeded run says: its scope is fixed.
 func (m Mapper) Resolution(pr *tektonv1.PipelineRun, o outcome) kite.Resolution {
+	if u, ok := m.dependencyUpdate(pr); ok {
+		return kite.Resolution{
+			Namespace: u.namespace, ResourceType: MintMakerScopeType, ResourceName: u.component,
+			At: o.completed, Actor: kite.ActorWatcher, Run: run(pr, o),
+		}
+	}
 	return kite.Resolution{
 		Namespace: pr.Namespace, ResourceType: ScopeType, ResourceName: scopeName(pr),
 		At: o.completed, Actor: kite.ActorWatcher, Run: run(pr, o),
@@ -188,10 +197,13 @@ func (m Mapper) Report(pr *tektonv1.PipelineRun, o outcome, failed []TaskFailure
 	if logURL != "" {
 		links = []kite.Link{{Title: "PipelineRun logs", URL: logURL}}
 	}
+	if u, ok := m.dependencyUpdate(pr); ok {
+		return u.report(pr, o, failed, fc, links, m.Severity.severityOf(pr.Labels), logURL)
+	}
 	return kite.Report{
 		Namespace:   pr.Namespace,
-		Title:       title(scope, o, failed),
-		Description: description(pr, scope, o, failed, logURL),
+		Title:       title("Pipeline "+scope, o, failed),
+		Description: description(pr, "pipeline "+scope, o, failed, logURL),
 		Severity:    m.Severity.severityOf(pr.Labels),
 		IssueType:   issueTypeOf(pr.Labels),
 		Scope:       kite.Scope{ResourceType: ScopeType, ResourceName: scope, ResourceNamespace: pr.Namespace},
@@ -210,23 +222,27 @@ const (
 	reasonTimedOut  = string(tektonv1.PipelineRunReasonTimedOut)
 )
 
-func title(scope string, o outcome, failed []TaskFailure) string {
+// title names what failed: subject is "Pipeline NAME", or MintMaker's
+// "Dependency update of COMPONENT".
+func title(subject string, o outcome, failed []TaskFailure) string {
 	switch {
 	case o.reason == reasonCancelled || o.reason == string(tektonv1.PipelineRunReasonCancelledRunningFinally):
-		return "Pipeline " + scope + " was cancelled"
+		return subject + " was cancelled"
 	case o.reason == reasonTimedOut || o.reason == string(tektonv1.PipelineRunReasonTimedOutRunningFinally):
-		return "Pipeline " + scope + " timed out"
+		return subject + " timed out"
 	case len(failed) > 0 && failed[0].Step != "":
-		return fmt.Sprintf("Pipeline %s failed: task %s, step %s", scope, failed[0].PipelineTask, failed[0].Step)
+		return fmt.Sprintf("%s failed: task %s, step %s", subject, failed[0].PipelineTask, failed[0].Step)
 	case len(failed) > 0:
-		return fmt.Sprintf("Pipeline %s failed: task %s", scope, failed[0].PipelineTask)
+		return fmt.Sprintf("%s failed: task %s", subject, failed[0].PipelineTask)
 	}
-	return "Pipeline " + scope + " failed"
+	return subject + " failed"
 }
 
-func description(pr *tektonv1.PipelineRun, scope string, o outcome, failed []TaskFailure, logURL string) string {
+// description tells the run's story; of is what the run is a run of
+// ("pipeline NAME", "MintMaker's dependency update of COMPONENT").
+func description(pr *tektonv1.PipelineRun, of string, o outcome, failed []TaskFailure, logURL string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "PipelineRun %s of pipeline %s completed at %s: %s", pr.Name, scope, o.completed.Format(time.RFC3339), o.reason)
+	fmt.Fprintf(&b, "PipelineRun %s of %s completed at %s: %s", pr.Name, of, o.completed.Format(time.RFC3339), o.reason)
 	if o.message != "" {
 		fmt.Fprintf(&b, ": %s", o.message)
 	}

@@ -175,3 +175,29 @@ func TestResolutionOfASucceededRun(t *testing.T) {
 	assert.Equal(t, kite.Resolution{Namespace: "team-a", ResourceType: ScopeType, ResourceName: "frontend-on-push",
 		At: t0.Add(20 * 60e9), Actor: kite.ActorWatcher, Run: &kite.Run{ID: "uid-frontend-on-push-ok", CompletedAt: t0.Add(20 * 60e9)}}, res)
 }
+
+// TestDependencyUpdatesOnlyInMintMakerNamespaces: MintMaker's labels on a
+// run elsewhere, or with no MintMaker namespace configured, leave it a
+// pipeline run.
+func TestDependencyUpdatesOnlyInMintMakerNamespaces(t *testing.T) {
+	pr := finish(konfluxRun("renovate-1"), corev1.ConditionFalse, "Failed", "", 1)
+	pr.Namespace = "mintmaker"
+	pr.Labels[labelMintMakerComponent] = "frontend"
+	pr.Labels[labelMintMakerNamespace] = "team-a"
+	o, _ := completion(pr)
+
+	on := Mapper{Severity: DefaultSeverityRules(), MintMakerNamespaces: []string{"mintmaker"}}
+	r := on.Report(pr, o, nil)
+	assert.Equal(t, kite.IssueTypeDependency, r.IssueType)
+	assert.Equal(t, "team-a", r.Namespace)
+	assert.Equal(t, kite.Scope{ResourceType: MintMakerScopeType, ResourceName: "frontend", ResourceNamespace: "team-a"}, r.Scope)
+	assert.Equal(t, "Dependency update of frontend failed", r.Title)
+	res := on.Resolution(pr, o)
+	assert.Equal(t, [3]string{"team-a", MintMakerScopeType, "frontend"}, [3]string{res.Namespace, res.ResourceType, res.ResourceName})
+
+	for _, m := range []Mapper{{Severity: DefaultSeverityRules()}, {Severity: DefaultSeverityRules(), MintMakerNamespaces: []string{"elsewhere"}}} {
+		r := m.Report(pr, o, nil)
+		assert.Equal(t, ScopeType, r.Scope.ResourceType)
+		assert.Equal(t, "mintmaker", r.Namespace)
+	}
+}

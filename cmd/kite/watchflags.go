@@ -33,6 +33,7 @@ type watchOptions struct {
 	workers        int
 	selector       string
 	releases       bool
+	mintmaker      []string
 	rules          watch.SeverityRules // loaded by validate
 	nsSelector     labels.Selector     // parsed by validate
 }
@@ -47,6 +48,7 @@ func (o *watchOptions) register(f *pflag.FlagSet, env lookupEnv, defaultMode str
 	f.StringVar(&o.severityRules, "watch-severity-rules", envOr(env, "KITE_WATCH_SEVERITY_RULES", ""), "YAML file of severity rules for watched runs (docs/watch.md); built-in rules when empty")
 	f.IntVar(&o.workers, "watch-workers", 16, "PipelineRuns reconciled at once (more make larger group commits)")
 	f.BoolVar(&o.releases, "watch-releases", envOr(env, "KITE_WATCH_RELEASES", "true") == "true", "watch Konflux Releases too, while the cluster defines them: a failed Release opens an issue for its ReleasePlan (env KITE_WATCH_RELEASES)")
+	f.StringSliceVar(&o.mintmaker, "watch-mintmaker-namespaces", splitList(envOr(env, "KITE_WATCH_MINTMAKER_NAMESPACES", watch.DefaultMintMakerNamespace)), "where MintMaker runs its dependency updates: their failures are the components' dependency issues; empty: ordinary pipelines (env KITE_WATCH_MINTMAKER_NAMESPACES)")
 	f.StringVar(&o.selector, "watch-namespace-selector", envOr(env, "KITE_WATCH_NAMESPACE_SELECTOR", ""), "only runs of namespaces with these labels, e.g. konflux-ci.dev/type=tenant (env KITE_WATCH_NAMESPACE_SELECTOR)")
 }
 
@@ -105,7 +107,7 @@ func (o *watchOptions) newWatcher(tracker kite.Tracker, reg prometheus.Registere
 		}
 		return nil, fmt.Errorf("--watch=on: %w", err)
 	}
-	mapper := watch.Mapper{Severity: o.rules, LogURLTemplate: o.logURL}
+	mapper := watch.Mapper{Severity: o.rules, LogURLTemplate: o.logURL, MintMakerNamespaces: o.mintmaker}
 	if o.leaderElection && o.leaseNamespace == "" {
 		o.leaseNamespace = inClusterNamespace()
 		if o.leaseNamespace == "" {
@@ -113,9 +115,15 @@ func (o *watchOptions) newWatcher(tracker kite.Tracker, reg prometheus.Registere
 		}
 	}
 	releases := o.releases
-	if releases && pipelineScopesOnly(tracker) {
-		releases = false
-		log.Info("Releases are not watched: a Kite reached through its webhooks applies watched runs to pipelines only; run the watcher in kite serve to report Releases")
+	if pipelineScopesOnly(tracker) {
+		if releases {
+			releases = false
+			log.Info("Releases are not watched: a Kite reached through its webhooks applies watched runs to pipelines only; run the watcher in kite serve to report Releases")
+		}
+		if len(mapper.MintMakerNamespaces) > 0 {
+			mapper.MintMakerNamespaces = nil
+			log.Info("MintMaker's runs are reported as pipelines: a Kite reached through its webhooks applies watched runs to pipelines only")
+		}
 	}
 	m, err := watch.NewMetrics(reg)
 	if err != nil {
