@@ -415,7 +415,7 @@ func (m *Model) result(msg tea.Msg) tea.Cmd {
 		}
 	case detailMsg:
 		if m.detail != nil && m.detail.id == msg.id {
-			m.detail.issue, m.detail.timeline, m.detail.comments, m.detail.err = msg.issue, msg.timeline, msg.comments, msg.err
+			m.detail.issue, m.detail.timeline, m.detail.comments, m.detail.notified, m.detail.err = msg.issue, msg.timeline, msg.comments, msg.notified, msg.err
 			m.detail.fill(m.opts.Now())
 		}
 	case actionMsg:

@@ -575,3 +575,20 @@ func TestScreensGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestDetailPaneShowsWhereNotified: the detail pane lists the
+// subscriptions an issue was notified to.
+func TestDetailPaneShowsWhereNotified(t *testing.T) {
+	s := seeded(t)
+	sub, err := s.CreateSubscription(ctx, kite.SubscriptionRequest{Name: "oncall-pager", Kind: kite.NotifyAlertmanager, URL: "http://am.example:9093"}, "alice")
+	require.NoError(t, err)
+	list, err := s.ListIssues(ctx, kite.IssueFilter{Namespace: "team-a", Limit: 1})
+	require.NoError(t, err)
+	require.NoError(t, s.Store.RecordDelivery(ctx, kite.Delivery{ID: "d1", SubscriptionID: sub.ID, IssueID: list.Issues[0].ID,
+		Event: kite.EventOpened, Status: kite.DeliveryDelivered, Attempts: 1, Time: now}))
+	tm := startSized(t, s, tui.Options{}, 100, 45)
+	keys(tm, "enter")
+	waitFor(t, tm, "Notified")
+	m := final(t, tm)
+	assert.Contains(t, screen(m), "oncall-pager (alertmanager) opened delivered")
+}

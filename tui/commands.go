@@ -26,6 +26,7 @@ type (
 		issue    *kite.Issue
 		timeline []kite.Event
 		comments []kite.Comment
+		notified []kite.IssueNotification
 		err      error
 	}
 	// actionMsg reports a resolve, reopen or delete.
@@ -109,9 +110,17 @@ func (m *Model) loadDetail(id string) tea.Cmd {
 		}
 		var comments []kite.Comment
 		if is.Comments > 0 {
-			comments, err = b.Comments(ctx, id)
+			if comments, err = b.Comments(ctx, id); err != nil {
+				return detailMsg{id: id, issue: is, timeline: tl, err: err}
+			}
 		}
-		return detailMsg{id: id, issue: is, timeline: tl, comments: comments, err: err}
+		// Where it was notified, from a backend that keeps subscriptions;
+		// a server without them (or a caller who may not ask) shows none.
+		var notified []kite.IssueNotification
+		if n, ok := b.(kite.Notifier); ok {
+			notified, _ = n.IssueNotifications(ctx, id)
+		}
+		return detailMsg{id: id, issue: is, timeline: tl, comments: comments, notified: notified}
 	}
 }
 

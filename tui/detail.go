@@ -19,6 +19,7 @@ type detailPane struct {
 	issue    *kite.Issue
 	timeline []kite.Event
 	comments []kite.Comment
+	notified []kite.IssueNotification
 	err      error
 	view     viewport.Model
 }
@@ -84,6 +85,12 @@ func (d *detailPane) fill(now time.Time) {
 		b.WriteString("\n\n" + styleHeader.Render("Comments"))
 		for _, c := range d.comments {
 			fmt.Fprintf(&b, "\n%s  %s", styleDim.Render(c.CreatedAt.Format("2006-01-02 15:04")+" "+c.Author), c.Text)
+		}
+	}
+	if len(d.notified) > 0 {
+		b.WriteString("\n\n" + styleHeader.Render("Notified"))
+		for _, n := range d.notified {
+			fmt.Fprintf(&b, "\n%s  %s (%s) %s %s", n.Time.Format("2006-01-02 15:04"), n.SubscriptionName, n.Kind, n.Event, n.Status)
 		}
 	}
 	if len(d.timeline) > 0 {
