@@ -66,7 +66,7 @@ type notifyMetrics struct {
 }
 
 func newNotifyMetrics() *notifyMetrics {
-	return &notifyMetrics{
+	m := &notifyMetrics{
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kite_notify_deliveries_total",
 			Help: "Notification attempts by kind of subscription (webhook, alertmanager) and outcome (delivered, retrying, dropped).",
@@ -81,6 +81,14 @@ func newNotifyMetrics() *notifyMetrics {
 			Help: "Alerts Kite holds firing in Alertmanagers, over every subscription.",
 		}),
 	}
+	// Every series exists from the start, so that alerts on rates see a
+	// zero before the first failure.
+	for _, k := range kite.NotifyKinds {
+		for _, o := range []kite.DeliveryStatus{kite.DeliveryDelivered, kite.DeliveryRetrying, kite.DeliveryDropped} {
+			m.deliveries.WithLabelValues(string(k), string(o))
+		}
+	}
+	return m
 }
 
 func (m *notifyMetrics) collectors() []prometheus.Collector {
