@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -93,7 +94,9 @@ func (c *checker) run() {
 		c.compareBucket([]byte(name), want)
 	}
 	c.checkOwned(bucketEvents, "timeline event")
+	c.checkOwned(bucketNotified, "notification record")
 	c.checkRelations()
+	c.checkSubscriptions()
 	_ = c.tx.Bucket(bucketRuns).ForEach(func(k, v []byte) error {
 		if _, err := decodeLedger(v); err != nil {
 			c.fail("scope %q: %v", k, err)
@@ -181,6 +184,40 @@ func (c *checker) checkRelations() {
 	_ = rev.ForEach(func(k, _ []byte) error {
 		if len(k) != 2*idLen || rel.Get(pairKey(k[idLen:], k[:idLen])) == nil {
 			c.fail("reverse relation %x has no forward entry", k)
+		}
+		return nil
+	})
+}
+
+// checkSubscriptions reports subscriptions that do not decode, outbox,
+// delivery and alert entries of no subscription, and outbox counts that
+// differ from the entries.
+func (c *checker) checkSubscriptions() {
+	subs := c.tx.Bucket(bucketSubs)
+	_ = subs.ForEach(func(k, v []byte) error {
+		var rec subscriptionRecord
+		if err := json.Unmarshal(v, &rec); err != nil {
+			c.fail("subscription %x: %v", k, err)
+		}
+		return nil
+	})
+	waiting := map[string]uint64{}
+	for _, b := range []struct {
+		name []byte
+		what string
+	}{{bucketOutbox, "outbox entry"}, {bucketDeliveries, "delivery"}, {bucketFiring, "alert"}, {bucketOutboxN, "outbox count"}} {
+		_ = c.tx.Bucket(b.name).ForEach(func(k, _ []byte) error {
+			if len(k) < idLen || subs.Get(k[:idLen]) == nil {
+				c.fail("%s %x belongs to no subscription", b.what, k)
+			} else if b.what == "outbox entry" {
+				waiting[string(k[:idLen])]++
+			}
+			return nil
+		})
+	}
+	_ = subs.ForEach(func(k, _ []byte) error {
+		if n := be64(c.tx.Bucket(bucketOutboxN).Get(k)); n != waiting[string(k)] {
+			c.fail("subscription %s counts %d waiting notification(s) and has %d", formatID(k), n, waiting[string(k)])
 		}
 		return nil
 	})

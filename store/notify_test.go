@@ -95,6 +95,7 @@ func TestOutboxFollowsIssueWrites(t *testing.T) {
 	assert.Equal(t, "chat", notified[0].SubscriptionName)
 	assert.Equal(t, kite.EventOpened, notified[0].Event)
 
+	require.NoError(t, s.Check(), "outbox counts and records agree")
 	require.NoError(t, s.DeleteSubscription(ctx, sub.ID))
 	_, err = s.Outbox(ctx, sub.ID, 10)
 	require.NoError(t, err)
