@@ -48,6 +48,13 @@ type Options struct {
 	Registerer    prometheus.Registerer
 }
 
+// reviewQPS and reviewBurst bound the reviews Kite asks of the API server
+// when its configuration sets no rate of its own.
+const (
+	reviewQPS   = 100
+	reviewBurst = 200
+)
+
 // Kubernetes authenticates and authorizes callers against a cluster.
 type Kubernetes struct {
 	tokens  authenticator.Token
@@ -81,7 +88,15 @@ func New(o Options) (*Kubernetes, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	cs, err := kubernetes.NewForConfig(o.Config)
+	cfg := rest.CopyConfig(o.Config)
+	if cfg.RateLimiter == nil && cfg.QPS == 0 {
+		// Reviews are asked as callers arrive: client-go's default of five
+		// requests a second would queue the first requests of a few dozen
+		// callers or namespaces behind each other, 200 ms apiece. The API
+		// server's own priority and fairness still protects it.
+		cfg.QPS, cfg.Burst = reviewQPS, reviewBurst
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/transport"
 )
 
 // benchOptions configure one load run.
@@ -35,6 +36,9 @@ type benchOptions struct {
 	acked         func(i int)
 	// query is the search of the query workload.
 	query string
+	// transport carries every request of the run (the workload's, the
+	// stream clients', the metrics scrape) with the caller's credentials.
+	transport http.RoundTripper
 }
 
 // workloads kite bench knows, with what each request does.
@@ -51,8 +55,9 @@ var workloads = map[string]string{
 	"query":          "GET /api/v1/search with --query, limit 50; without ns: in it, one bench namespace per request in turn",
 }
 
-func newBenchCmd() *cobra.Command {
+func newBenchCmd(env lookupEnv) *cobra.Command {
 	o := benchOptions{}
+	conn := clientOptions{env: env}
 	var names []string
 	for n := range workloads {
 		names = append(names, n)
@@ -67,7 +72,8 @@ func newBenchCmd() *cobra.Command {
 		Short: "Load a running Kite server and report throughput and latency",
 		Long: "Send a fixed number of requests of one workload at a fixed concurrency to a\n" +
 			"running Kite and print throughput, latency percentiles and the server's RSS.\n\nWorkloads:\n" + help.String(),
-		Example: "  kite bench --workload new-failure -n 100000 -c 32\n  kite bench --workload list -n 20000 -c 1",
+		Example: "  kite bench --workload new-failure -n 100000 -c 32\n  kite bench --workload list -n 20000 -c 1\n" +
+			"  kite bench --url https://kite.example --token \"$TOKEN\" --workload get",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if _, ok := workloads[o.workload]; !ok {
@@ -82,6 +88,11 @@ func newBenchCmd() *cobra.Command {
 			if o.streamClients > 0 && o.workload != "new-failure" {
 				return usageErrorf("--stream-clients measures new issues: use it with --workload new-failure")
 			}
+			rt, err := conn.benchTransport(o.concurrency)
+			if err != nil {
+				return err
+			}
+			o.transport = rt
 			var stream *streamMeter
 			if o.streamClients > 0 {
 				var err error
@@ -113,7 +124,23 @@ func newBenchCmd() *cobra.Command {
 	f.DurationVar(&o.timeout, "timeout", 30*time.Second, "per-request timeout")
 	f.StringVar(&o.query, "query", "", "with --workload query: the query language text to search")
 	f.IntVar(&o.streamClients, "stream-clients", 0, "with new-failure: this many event stream clients follow the bench namespaces, and the time from each write's answer to its event at every client is reported")
+	conn.registerCredentials(f)
 	return cmd
+}
+
+// benchTransport is the client commands' credentials (credentials) as one
+// transport for requests kite bench builds itself, keeping a connection
+// per concurrent request.
+func (o *clientOptions) benchTransport(concurrency int) (http.RoundTripper, error) {
+	cfg, _, err := loadConfig(o.env)
+	if err != nil {
+		return nil, err
+	}
+	token, rt, err := o.credentials(cfg, &http.Transport{MaxIdleConns: concurrency, MaxIdleConnsPerHost: concurrency})
+	if err != nil || token == "" {
+		return rt, err
+	}
+	return transport.NewBearerAuthRoundTripper(token, rt), nil
 }
 
 // benchResult is what one run measured.
@@ -130,10 +157,7 @@ type benchResult struct {
 
 func runBench(ctx context.Context, o benchOptions) (*benchResult, error) {
 	base := strings.TrimRight(o.url, "/")
-	client := &http.Client{
-		Timeout:   o.timeout,
-		Transport: &http.Transport{MaxIdleConns: o.concurrency, MaxIdleConnsPerHost: o.concurrency},
-	}
+	client := &http.Client{Timeout: o.timeout, Transport: o.transport}
 	gen, err := newGenerator(ctx, client, base, o)
 	if err != nil {
 		return nil, err

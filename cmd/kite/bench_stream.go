@@ -48,7 +48,7 @@ func startStreamMeter(ctx context.Context, o *benchOptions) (*streamMeter, error
 			cancel()
 			return nil, err
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := (&http.Client{Transport: o.transport}).Do(req)
 		if err == nil && resp.StatusCode != http.StatusOK {
 			_ = resp.Body.Close()
 			err = fmt.Errorf("GET %s: %s", target, resp.Status)

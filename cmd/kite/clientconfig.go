@@ -93,6 +93,11 @@ func (o *clientOptions) register(cmd *cobra.Command) {
 // registerConnection registers the flags that reach a server as whom.
 func (o *clientOptions) registerConnection(f *pflag.FlagSet) {
 	f.StringVar(&o.server, "server", "", "Kite server URL (env KITE_SERVER, or kite config set server)")
+	o.registerCredentials(f)
+}
+
+// registerCredentials registers the flags that say as whom (credentials).
+func (o *clientOptions) registerCredentials(f *pflag.FlagSet) {
 	f.StringVar(&o.token, "token", "", "bearer token (env KITE_TOKEN, or kite config set token)")
 	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig whose namespace and, without a token, credentials are used (env KUBECONFIG)")
 	f.StringVar(&o.caFile, "certificate-authority", "", "CA bundle that signed the Kite server's certificate (env KITE_CA_FILE); default: the system's roots")
@@ -112,12 +117,9 @@ func (o *clientOptions) client() (*api.Client, error) {
 	if server == "" {
 		return nil, usageErrorf("no Kite server: use --server, KITE_SERVER or kite config set server URL")
 	}
-	opts := api.ClientOptions{Server: server, Token: firstOf(o.token, envValue(o.env, "KITE_TOKEN"), cfg.Token), Timeout: o.timeout}
-	if opts.Token == "" {
-		// No token of Kite's own: the caller's cluster identity.
-		if opts.Transport, err = clusterCredentials(o.kubeconfigRules(), o.inCluster(), firstOf(o.caFile, envValue(o.env, "KITE_CA_FILE"))); err != nil {
-			return nil, err
-		}
+	opts := api.ClientOptions{Server: server, Timeout: o.timeout}
+	if opts.Token, opts.Transport, err = o.credentials(cfg, nil); err != nil {
+		return nil, err
 	}
 	c, err := api.NewClient(opts)
 	if err != nil {

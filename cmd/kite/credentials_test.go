@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -204,4 +205,32 @@ func TestRefusedWriteExitsNotAllowed(t *testing.T) {
 	is, err := svc.GetIssue(context.Background(), id)
 	require.NoError(t, err)
 	assert.Equal(t, kite.StateActive, is.State, "nothing was changed")
+}
+
+// TestTokenWithCertificateAuthority: a token of Kite's own is sent over a
+// connection verified with --certificate-authority (KITE_CA_FILE), as
+// the kubeconfig's credentials are.
+func TestTokenWithCertificateAuthority(t *testing.T) {
+	svc := servicetest.Open(t)
+	h, err := api.New(api.Options{Service: svc, Authenticator: tokenTable{"alice-token": "alice"}, Authorizer: rbacTable{"alice list team-a"}})
+	require.NoError(t, err)
+	srv := httptest.NewTLSServer(h)
+	t.Cleanup(srv.Close)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600))
+	for name, env := range map[string]map[string]string{
+		"flags": {},
+		"env":   {"KITE_TOKEN": "alice-token", "KITE_CA_FILE": ca},
+	} {
+		t.Run(name, func(t *testing.T) {
+			env["HOME"] = t.TempDir()
+			args := []string{"issues", "list", "-n", "team-a", "--server", srv.URL}
+			if name == "flags" {
+				args = append(args, "--token", "alice-token", "--certificate-authority", ca)
+			}
+			var out, errb bytes.Buffer
+			code := run(args, nil, &out, &errb, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+			assert.Equal(t, exitOK, code, errb.String())
+		})
+	}
 }

@@ -108,6 +108,6 @@ release pipelines, dependency updates and cluster incidents. One binary:
 		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl kite"}
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newServeCmd(env), newWatchCmd(env), newIssuesCmd(env), newTUICmd(env), newConfigCmd(env), newAuthCmd(env), newSilencesCmd(env), newReindexCmd(env), newCheckCmd(env), newCompactCmd(env), newBackupCmd(env), newRestoreCmd(env), newRetentionCmd(env), newExportCmd(env), newImportCmd(env), newNotifyCmd(env), newBenchCmd(), newVersionCmd())
+	root.AddCommand(newServeCmd(env), newWatchCmd(env), newIssuesCmd(env), newTUICmd(env), newConfigCmd(env), newAuthCmd(env), newSilencesCmd(env), newReindexCmd(env), newCheckCmd(env), newCompactCmd(env), newBackupCmd(env), newRestoreCmd(env), newRetentionCmd(env), newExportCmd(env), newImportCmd(env), newNotifyCmd(env), newBenchCmd(env), newVersionCmd())
 	return root
 }

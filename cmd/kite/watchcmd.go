@@ -69,15 +69,17 @@ func remoteWatch(ctx context.Context, o remoteWatchOptions, log *slog.Logger) er
 	if o.watch.mode == "off" {
 		return usageErrorf("--watch=off leaves kite watch nothing to do")
 	}
-	copts := api.ClientOptions{Server: o.server, Token: o.token}
+	t, err := kiteTransport(nil, o.caFile)
+	if err != nil {
+		return err
+	}
+	copts := api.ClientOptions{Server: o.server, Token: o.token, Transport: t}
 	if o.token == "" {
 		rules := clientcmd.NewDefaultClientConfigLoadingRules()
 		rules.ExplicitPath = o.watch.kubeconfig
-		rt, err := clusterCredentials(rules, o.watch.kubeconfig == "", o.caFile)
-		if err != nil {
+		if copts.Transport, err = clusterCredentials(rules, o.watch.kubeconfig == "", t); err != nil {
 			return err
 		}
-		copts.Transport = rt
 	}
 	client, err := api.NewClient(copts)
 	if err != nil {
