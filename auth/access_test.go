@@ -101,7 +101,7 @@ func TestRoutesByIdentity(t *testing.T) {
 		"delete other": {"DELETE", "/api/v1/issues/" + b.ID, ""},
 		// Refused to everyone who asks it here: an allowed delete would
 		// take the issue from the other calls.
-		"delete": {"DELETE", "/api/v1/issues/" + a.ID, ""},
+		"delete":       {"DELETE", "/api/v1/issues/" + a.ID, ""},
 		"metrics":      {"GET", "/metrics", ""},
 		"events other": {"GET", "/api/v1/events?namespace=team-b", ""},
 		"events both":  {"GET", "/api/v1/events?namespace=team-a&namespace=team-b", ""},
@@ -125,7 +125,7 @@ func TestRoutesByIdentity(t *testing.T) {
 		"other namespace": {"list": 403, "list other": 200, "get": 404, "get other": 200, "search both": 403, "webhook": 403, "update": 404, "resolve": 404, "delete": 404, "delete other": 403},
 		"cluster reader": {"list": 200, "list other": 200, "get": 200, "get other": 200, "search both": 200, "webhook": 403, "update": 403, "resolve": 403,
 			"delete": 403, "delete other": 403, "backup": 403},
-		"backup taker":    {"backup": 200, "list": 403, "webhook": 403},
+		"backup taker": {"backup": 200, "list": 403, "webhook": 403},
 	}
 	for who, token := range ids {
 		if want[who] == nil {

@@ -74,7 +74,7 @@ func newBenchCmd(env lookupEnv) *cobra.Command {
 			"running Kite and print throughput, latency percentiles and the server's RSS.\n\nWorkloads:\n" + help.String(),
 		Example: "  kite bench --workload new-failure -n 100000 -c 32\n  kite bench --workload list -n 20000 -c 1\n" +
 			"  kite bench --url https://kite.example --token \"$TOKEN\" --workload get",
-		Args:    cobra.NoArgs,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if _, ok := workloads[o.workload]; !ok {
 				return usageErrorf("unknown --workload %q: use one of %s", o.workload, strings.Join(names, ", "))

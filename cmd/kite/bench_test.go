@@ -112,9 +112,9 @@ func TestBenchSendsCredentials(t *testing.T) {
 		env  map[string]string
 		args []string
 	}{
-		"--token":    {map[string]string{}, []string{"--token", "alice-token"}},
-		"KITE_TOKEN": {map[string]string{"KITE_TOKEN": "alice-token"}, nil},
-		"kubeconfig": {map[string]string{"KUBECONFIG": kubeconfigWith(t, "alice-token")}, nil},
+		"--token":                        {map[string]string{}, []string{"--token", "alice-token"}},
+		"KITE_TOKEN":                     {map[string]string{"KITE_TOKEN": "alice-token"}, nil},
+		"kubeconfig":                     {map[string]string{"KUBECONFIG": kubeconfigWith(t, "alice-token")}, nil},
 		"KITE_TOKEN over the kubeconfig": {map[string]string{"KITE_TOKEN": "alice-token", "KUBECONFIG": kubeconfigWith(t, "stale-token")}, nil},
 	} {
 		t.Run(name, func(t *testing.T) {
