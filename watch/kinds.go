@@ -209,7 +209,7 @@ func (s *kindSupervisor) start(ctx context.Context, k objectKind) (*kindWatch, e
 	}
 	obj := &unstructured.Unstructured{}
 	obj.SetGroupVersionKind(k.gvk())
-	if err := ctl.Watch(source.Kind(c, obj, &handler.TypedEnqueueRequestForObject[*unstructured.Unstructured]{}, donePredicate(k))); err != nil {
+	if err := ctl.Watch(source.Kind(c, obj, &handler.TypedEnqueueRequestForObject[*unstructured.Unstructured]{}, completionPredicate(k))); err != nil {
 		return nil, err
 	}
 	kctx, cancel := context.WithCancel(ctx)

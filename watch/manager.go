@@ -40,6 +40,9 @@ type Options struct {
 	// Releases turns on the built-in Release watcher (while the cluster
 	// defines Releases).
 	Releases bool
+	// Rules make other kinds sources of issues (LoadRules). A rule for
+	// PipelineRuns or Releases replaces the built-in watcher of that kind.
+	Rules *Rules
 	// Workers is how many objects of each kind are reconciled at once
 	// (default 16).
 	Workers    int
@@ -47,6 +50,8 @@ type Options struct {
 	Metrics    *Metrics
 	SyncPeriod time.Duration
 }
+
+var pipelineRunGVK = tektonv1.SchemeGroupVersion.WithKind("PipelineRun")
 
 // LeaseName is the Lease replicas of the watcher elect a leader through.
 const LeaseName = "kite-watch"
@@ -151,12 +156,20 @@ func New(o Options) (*Watcher, error) {
 		Log:        log,
 		Metrics:    o.Metrics,
 	}
-	if err := r.SetupWithManager(mgr, o.Workers); err != nil {
+	if o.Rules.Replaces(pipelineRunGVK) {
+		log.Info("a rule replaces the built-in PipelineRun watcher")
+	} else if err := r.SetupWithManager(mgr, o.Workers); err != nil {
 		return nil, fmt.Errorf("watch: %w", err)
 	}
 	var kinds []objectKind
-	if o.Releases {
+	switch {
+	case o.Releases && o.Rules.Replaces(ReleaseGVK):
+		log.Info("a rule replaces the built-in Release watcher")
+	case o.Releases:
 		kinds = append(kinds, releaseKind{mapper: o.Mapper})
+	}
+	for _, x := range o.Rules.all() {
+		kinds = append(kinds, ruleKind{rule: x, log: log})
 	}
 	if len(kinds) > 0 {
 		err := mgr.Add(&kindSupervisor{

@@ -35,9 +35,10 @@ type objectKind interface {
 	// selector keeps only objects of namespaces whose labels match; nil:
 	// the watcher's.
 	selector() labels.Selector
-	// done is cheap (it filters watch events): the object has failed or
-	// recovered, and will not change its mind.
-	done(obj *unstructured.Unstructured) bool
+	// completion is cheap (it filters watch events): "" while the object
+	// is still going (or is not the kind's to judge), else what it came to
+	// ("failed", "recovered"): a change of it is queued.
+	completion(obj *unstructured.Unstructured) string
 	// evaluate reads a done object, and what it names through api (not
 	// cached: only failures need it), into what Kite should do.
 	evaluate(ctx context.Context, obj *unstructured.Unstructured, api client.Reader) (verdict, error)
@@ -91,7 +92,7 @@ func (r *objectReconciler) reconcile(ctx context.Context, key types.NamespacedNa
 		}
 		return resultError, fmt.Errorf("get %s: %w", r.kind.gvk().Kind, err)
 	}
-	if !r.kind.done(obj) {
+	if r.kind.completion(obj) == "" {
 		return resultRunning, nil
 	}
 	sel := r.kind.selector()
@@ -161,15 +162,19 @@ func recordReport(res *kite.ReportResult, event func(typ, reason, action, note s
 	}
 }
 
-// donePredicate queues objects that have just completed, or are seen for
-// the first time (start-up, resync), as completedPredicate does for runs.
-func donePredicate(k objectKind) predicate.TypedFuncs[*unstructured.Unstructured] {
+// completionPredicate queues objects whose completion has just changed
+// (a run that finished; a resource that failed, or recovered), or that
+// are seen for the first time (start-up, resync), as completedPredicate
+// does for runs.
+func completionPredicate(k objectKind) predicate.TypedFuncs[*unstructured.Unstructured] {
+	done := func(o *unstructured.Unstructured) bool { return k.completion(o) != "" }
 	return predicate.TypedFuncs[*unstructured.Unstructured]{
-		CreateFunc: func(e event.TypedCreateEvent[*unstructured.Unstructured]) bool { return k.done(e.Object) },
+		CreateFunc: func(e event.TypedCreateEvent[*unstructured.Unstructured]) bool { return done(e.Object) },
 		UpdateFunc: func(e event.TypedUpdateEvent[*unstructured.Unstructured]) bool {
-			return k.done(e.ObjectNew) && !k.done(e.ObjectOld)
+			c := k.completion(e.ObjectNew)
+			return c != "" && c != k.completion(e.ObjectOld)
 		},
 		DeleteFunc:  func(event.TypedDeleteEvent[*unstructured.Unstructured]) bool { return false },
-		GenericFunc: func(e event.TypedGenericEvent[*unstructured.Unstructured]) bool { return k.done(e.Object) },
+		GenericFunc: func(e event.TypedGenericEvent[*unstructured.Unstructured]) bool { return done(e.Object) },
 	}
 }

@@ -67,15 +67,17 @@ func (releaseKind) gvk() schema.GroupVersionKind { return ReleaseGVK }
 func (releaseKind) namespaces() []string         { return nil }
 func (releaseKind) selector() labels.Selector    { return nil }
 
-func (releaseKind) done(obj *unstructured.Unstructured) bool {
+func (releaseKind) completion(obj *unstructured.Unstructured) string {
 	c, ok := conditionOf(obj, conditionReleased)
 	switch {
 	case !ok:
-		return false
+		return ""
 	case c.Status == "True":
-		return true
+		return "released"
+	case c.Status == "False" && c.Reason != reasonProgressing && c.Reason != "":
+		return "failed"
 	}
-	return c.Status == "False" && c.Reason != reasonProgressing && c.Reason != ""
+	return ""
 }
 
 // releaseCompleted is when a Release finished: its completionTime, else

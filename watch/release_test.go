@@ -189,4 +189,3 @@ func createProgressing(r release) error {
 	u.Object["status"] = map[string]any{"conditions": []any{releaseCondition("Released", "False", "Progressing", "", at)}}
 	return cluster.client.Status().Update(ctx, u)
 }
-
