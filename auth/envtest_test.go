@@ -4,12 +4,22 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -24,12 +34,16 @@ import (
 )
 
 // cluster is the envtest API server (with the RBAC authorizer) the tests
-// share, or nil when KUBEBUILDER_ASSETS does not name its binaries.
+// share, or nil when KUBEBUILDER_ASSETS does not name its binaries. It
+// signs service-account tokens with saKey, the tests' own key, so that
+// they can make tokens the API server checks as it checks its own
+// (expired ones: TokenRequest's shortest lifetime is ten minutes).
 var cluster struct {
-	env  *envtest.Environment
-	cfg  *rest.Config
-	cs   *kubernetes.Clientset
-	skip string
+	env   *envtest.Environment
+	cfg   *rest.Config
+	cs    *kubernetes.Clientset
+	saKey *rsa.PrivateKey
+	skip  string
 }
 
 func TestMain(m *testing.M) {
@@ -39,6 +53,15 @@ func TestMain(m *testing.M) {
 			return m.Run()
 		}
 		cluster.env = &envtest.Environment{}
+		keyFile, err := signingKey()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "auth: service-account signing key:", err)
+			return 1
+		}
+		defer func() { _ = os.RemoveAll(filepath.Dir(keyFile)) }()
+		cluster.env.ControlPlane.GetAPIServer().Configure().
+			Set("service-account-signing-key-file", keyFile).
+			Set("service-account-key-file", keyFile)
 		cfg, err := cluster.env.Start()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "auth: envtest:", err)
@@ -54,6 +77,59 @@ func TestMain(m *testing.M) {
 		return m.Run()
 	}()
 	os.Exit(code)
+}
+
+// signingKey makes cluster.saKey and writes it where the API server reads
+// it, in a directory of its own.
+func signingKey() (string, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "kite-auth-")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "sa.key")
+	block := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	if err := os.WriteFile(path, block, 0o600); err != nil {
+		return "", err
+	}
+	cluster.saKey = key
+	return path, nil
+}
+
+// resign returns token (one the API server issued) with its times moved
+// so that it expires at exp, signed again with the cluster's key: the
+// same token but for its lifetime.
+func resign(t testing.TB, token string, exp time.Time) string {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %d parts", len(parts))
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(raw, &claims); err != nil {
+		t.Fatal(err)
+	}
+	claims["exp"] = exp.Unix()
+	claims["iat"] = exp.Add(-time.Hour).Unix()
+	claims["nbf"] = exp.Add(-time.Hour).Unix()
+	raw, err = json.Marshal(claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := parts[0] + "." + base64.RawURLEncoding.EncodeToString(raw)
+	digest := sha256.Sum256([]byte(signed))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, cluster.saKey, crypto.SHA256, digest[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signed + "." + base64.RawURLEncoding.EncodeToString(sig)
 }
 
 func needCluster(t *testing.T) {

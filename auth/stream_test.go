@@ -34,6 +34,13 @@ func follow(t *testing.T, base, token, ns string) <-chan sse {
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, base+"/api/v1/events?namespace="+ns, nil)
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+token)
+	return stream(t, req)
+}
+
+// stream sends req, which must open an event stream, and returns the
+// stream's events as they arrive.
+func stream(t *testing.T, req *http.Request) <-chan sse {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
