@@ -148,18 +148,20 @@ func (s *Subscription) Follows(ns string) bool {
 	return len(s.Namespaces) == 0 || slices.Contains(s.Namespaces, ns)
 }
 
-// Notifies reports whether is, after a change of kind ev, is one the
-// subscription tells of (q is its parsed query): in its namespaces,
-// matching, neither muted nor snoozed, and for a webhook a kind of change
-// it names.
-func (s *Subscription) Notifies(q *Query, is *Issue, ev EventKind) bool {
+// Notifies reports whether the issue of target, after a change of kind
+// ev, is one the subscription tells of (q is its parsed query): in its
+// namespaces, matching, neither muted nor snoozed, and for a webhook a
+// kind of change it names. One target serves every subscription, as for
+// silences.
+func (s *Subscription) Notifies(q *Query, target *Target, ev EventKind) bool {
+	is := target.is
 	if !s.Follows(is.Namespace) || len(is.Muted) > 0 || is.Snooze != nil {
 		return false
 	}
 	if s.Kind == NotifyWebhook && !slices.Contains(s.Events, ev) {
 		return false
 	}
-	return q.Matches(is)
+	return q.MatchesTarget(target)
 }
 
 // Delivery is one notification sent (or being sent) to a subscription.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/konflux-ci/kite"
 )
@@ -279,11 +278,7 @@ func cut(id, field, v string, max int, rep *Report) string {
 		return v
 	}
 	rep.note(id, fmt.Sprintf("%s cut to %d bytes", field, max))
-	v = v[:max]
-	for len(v) > 0 && !utf8.ValidString(v) {
-		v = v[:len(v)-1]
-	}
-	return v
+	return kite.CutBytes(v, max)
 }
 
 func maxTime(a, b time.Time) time.Time {

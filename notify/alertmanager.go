@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/konflux-ci/kite"
 )
@@ -60,8 +59,8 @@ func FiringAlert(is *kite.Issue, sub kite.Subscription, issueURL string, endsAt 
 	a := Alert{
 		Labels: AlertLabels(is, sub),
 		Annotations: map[string]string{
-			"summary":     cut(is.Title),
-			"description": cut(is.Description),
+			"summary":     kite.CutBytes(is.Title, maxAnnotation),
+			"description": kite.CutBytes(is.Description, maxAnnotation),
 		},
 		StartsAt:     is.DetectedAt.UTC(),
 		EndsAt:       endsAt.UTC(),
@@ -79,17 +78,6 @@ func FiringAlert(is *kite.Issue, sub kite.Subscription, issueURL string, endsAt 
 // ResolvedAlert ends the alert with labels at t.
 func ResolvedAlert(labels map[string]string, t time.Time) Alert {
 	return Alert{Labels: labels, StartsAt: t.UTC(), EndsAt: t.UTC()}
-}
-
-func cut(s string) string {
-	if len(s) <= maxAnnotation {
-		return s
-	}
-	s = s[:maxAnnotation]
-	for len(s) > 0 && !utf8.ValidString(s) {
-		s = s[:len(s)-1]
-	}
-	return s
 }
 
 // PostAlerts sends alerts to the Alertmanager at base (its URL, with or

@@ -471,7 +471,7 @@ func (n *notifier) openMatches(ctx context.Context, sub kite.Subscription) (map[
 			return nil, err
 		}
 		for _, h := range res.Hits {
-			if h.Issue.State == kite.StateActive && sub.Notifies(q, h.Issue, "") && len(out) < maxAlerts {
+			if h.Issue.State == kite.StateActive && sub.Notifies(q, kite.NewTarget(h.Issue), "") && len(out) < maxAlerts {
 				out[h.Issue.ID] = h.Issue
 			}
 		}

@@ -116,6 +116,8 @@ func (t *txn) enqueueNotifications(is *kite.Issue, ev kite.Event, rev uint64) er
 	if err != nil {
 		return err
 	}
+	target := kite.NewTarget(is)
+	var v []byte
 	for _, a := range subs {
 		if a.s.Kind == kite.NotifyAlertmanager {
 			if a.s.Follows(is.Namespace) {
@@ -123,7 +125,7 @@ func (t *txn) enqueueNotifications(is *kite.Issue, ev kite.Event, rev uint64) er
 			}
 			continue
 		}
-		if !a.s.Notifies(a.q, is, ev.Kind) {
+		if !a.s.Notifies(a.q, target, ev.Kind) {
 			continue
 		}
 		n := be64(t.tx.Bucket(bucketOutboxN).Get(a.key))
@@ -131,13 +133,13 @@ func (t *txn) enqueueNotifications(is *kite.Issue, ev kite.Event, rev uint64) er
 			t.dropped++
 			continue
 		}
-		snap := *is
-		if len(snap.Description) > maxSnapshotDescription {
-			snap.Description = snap.Description[:maxSnapshotDescription]
-		}
-		v, err := json.Marshal(OutboxEntry{Event: ev.Kind, Time: t.now, Issue: &snap, NextAt: t.now})
-		if err != nil {
-			return err
+		if v == nil {
+			// The entry is the same for every subscription: encoded once.
+			snap := *is
+			snap.Description = kite.CutBytes(snap.Description, maxSnapshotDescription)
+			if v, err = json.Marshal(OutboxEntry{Event: ev.Kind, Time: t.now, Issue: &snap, NextAt: t.now}); err != nil {
+				return err
+			}
 		}
 		if err := t.put(bucketOutbox, append(bytes.Clone(a.key), u64(rev)...), v); err != nil {
 			return err
