@@ -51,15 +51,17 @@ func (p *Principal) IsAnonymous() bool {
 
 // Access is one question for an Authorizer: may the principal do Verb to
 // Resource (issues of APIGroup when empty) in Namespace (every namespace
-// when empty)? Name narrows it to one object (a user to impersonate);
-// Path, when set, asks about a non-resource URL such as /metrics instead.
+// when empty)? Subresource and Name narrow it (a user to impersonate; the
+// key and value of an extra to impersonate); Path, when set, asks about a
+// non-resource URL such as /metrics instead.
 type Access struct {
-	Verb      string
-	Namespace string
-	Group     string
-	Resource  string
-	Name      string
-	Path      string
+	Verb        string
+	Namespace   string
+	Group       string
+	Resource    string
+	Subresource string
+	Name        string
+	Path        string
 }
 
 // Authorizer answers Access questions. An error means no answer could be

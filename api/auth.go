@@ -1,7 +1,10 @@
 package api
 
 import (
+	"maps"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/konflux-ci/kite"
@@ -17,8 +20,10 @@ type Authenticator interface {
 // kube-apiserver takes them; X-Kite-User, the name Kite's own clients once
 // sent, is read as Impersonate-User.
 const (
-	impersonateUser  = "Impersonate-User"
-	impersonateGroup = "Impersonate-Group"
+	impersonateUser        = "Impersonate-User"
+	impersonateGroup       = "Impersonate-Group"
+	impersonateUID         = "Impersonate-Uid"
+	impersonateExtraPrefix = "Impersonate-Extra-"
 )
 
 // authenticate identifies the caller and puts the principal in the
@@ -47,18 +52,106 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
+// impersonation is what a request's Impersonate-* headers ask to act as.
+type impersonation struct {
+	user   string
+	groups []string
+	uid    string
+	extra  map[string][]string
+}
+
+// impersonationOf reads the Impersonate-* headers as kube-apiserver does:
+// an extra's key is the header's rest, lower-cased and %-decoded.
+func impersonationOf(h http.Header) impersonation {
+	im := impersonation{
+		user:   strings.TrimSpace(h.Get(impersonateUser)),
+		groups: h.Values(impersonateGroup),
+		uid:    h.Get(impersonateUID),
+	}
+	for name, values := range h {
+		rest, ok := strings.CutPrefix(name, impersonateExtraPrefix)
+		if !ok {
+			continue
+		}
+		key := strings.ToLower(rest)
+		if k, err := url.PathUnescape(key); err == nil {
+			key = k
+		}
+		if im.extra == nil {
+			im.extra = map[string][]string{}
+		}
+		im.extra[key] = append(im.extra[key], values...)
+	}
+	return im
+}
+
+// checks are the impersonate questions the request asks of the cluster:
+// the user (a service account as itself, in its namespace), each group,
+// each extra value (by key) and the uid.
+func (im impersonation) checks() []kite.Access {
+	checks := []kite.Access{userAccess(im.user)}
+	for _, g := range im.groups {
+		checks = append(checks, kite.Access{Verb: "impersonate", Resource: "groups", Name: g})
+	}
+	keys := slices.Sorted(maps.Keys(im.extra))
+	for _, k := range keys {
+		for _, v := range im.extra[k] {
+			checks = append(checks, kite.Access{Verb: "impersonate", Group: authenticationGroup, Resource: "userextras", Subresource: k, Name: v})
+		}
+	}
+	if im.uid != "" {
+		checks = append(checks, kite.Access{Verb: "impersonate", Group: authenticationGroup, Resource: "uids", Name: im.uid})
+	}
+	return checks
+}
+
+// authenticationGroup is the API group of the extras and uids one
+// impersonates.
+const authenticationGroup = "authentication.k8s.io"
+
+// principal is whom the impersonating request acts for, with the groups
+// kube-apiserver gives it: a service account's own groups when the
+// request names none; system:authenticated for anyone but the anonymous
+// user (unless a group names either), who gets system:unauthenticated.
+func (im impersonation) principal() *kite.Principal {
+	groups := slices.Clone(im.groups)
+	if len(groups) == 0 {
+		if rest, ok := strings.CutPrefix(im.user, serviceAccountPrefix); ok {
+			if ns, _, ok := strings.Cut(rest, ":"); ok {
+				groups = []string{serviceAccountsGroup, serviceAccountsGroup + ":" + ns}
+			}
+		}
+	}
+	switch {
+	case im.user == kite.AnonymousUser:
+		if !slices.Contains(groups, kite.UnauthenticatedGroup) {
+			groups = append(groups, kite.UnauthenticatedGroup)
+		}
+	case !slices.Contains(groups, authenticatedGroup) && !slices.Contains(groups, kite.UnauthenticatedGroup):
+		groups = append(groups, authenticatedGroup)
+	}
+	return &kite.Principal{Name: im.user, UID: im.uid, Groups: groups, Extra: im.extra}
+}
+
+// The names kube-apiserver gives service accounts and their groups.
+const (
+	serviceAccountPrefix = "system:serviceaccount:"
+	serviceAccountsGroup = "system:serviceaccounts"
+	authenticatedGroup   = "system:authenticated"
+)
+
 // impersonate returns whom p acts for: p itself unless the request names
-// another user (and groups) in Impersonate-User, which p must be allowed
-// to impersonate (403 otherwise). X-Kite-User, which Kite's own clients
-// send with the name of the person at the keyboard, is honoured the same
-// way but ignored, not refused, when p may not impersonate: the actor is
-// then p, whom the cluster vouches for.
+// another user in Impersonate-User (with groups, extras and a uid), each
+// of which p must be allowed to impersonate (403 otherwise), as
+// kube-apiserver decides it. X-Kite-User, which Kite's own clients send
+// with the name of the person at the keyboard, is honoured the same way
+// but ignored, not refused, when p may not impersonate: the actor is then
+// p, whom the cluster vouches for.
 func (s *server) impersonate(r *http.Request, p *kite.Principal) (*kite.Principal, error) {
-	name := strings.TrimSpace(r.Header.Get(impersonateUser))
-	groups := r.Header.Values(impersonateGroup)
-	if name == "" {
-		if len(groups) > 0 {
-			return nil, kite.Invalid(impersonateGroup, "Invalid impersonation", "Impersonate-Group needs Impersonate-User")
+	im := impersonationOf(r.Header)
+	if im.user == "" {
+		if len(im.groups) > 0 || im.uid != "" || len(im.extra) > 0 {
+			return nil, kite.Invalid(impersonateUser, "Invalid impersonation", "Impersonate-Group, Impersonate-Uid and Impersonate-Extra-* need Impersonate-User")
 		}
 		soft := strings.TrimSpace(r.Header.Get(userHeader))
 		if soft == "" || soft == p.Name || kite.CheckName(userHeader, soft) != nil {
@@ -67,33 +160,33 @@ func (s *server) impersonate(r *http.Request, p *kite.Principal) (*kite.Principa
 		if ok, err := s.authz.Authorize(r.Context(), p, userAccess(soft)); err != nil || !ok {
 			return p, nil
 		}
-		return &kite.Principal{Name: soft, Groups: []string{"system:authenticated"}}, nil
+		return impersonation{user: soft}.principal(), nil
 	}
-	if err := kite.CheckName(impersonateUser, name); err != nil {
+	if err := kite.CheckName(impersonateUser, im.user); err != nil {
 		return nil, err
 	}
-	checks := []kite.Access{userAccess(name)}
-	for _, g := range groups {
-		checks = append(checks, kite.Access{Verb: "impersonate", Resource: "groups", Name: g})
-	}
-	for _, a := range checks {
+	for _, a := range im.checks() {
 		ok, err := s.authz.Authorize(r.Context(), p, a)
 		if err != nil {
 			return nil, kite.AccessUnchecked(err)
 		}
 		if !ok {
+			what := a.Resource + " " + a.Name
+			if a.Subresource != "" {
+				what = a.Resource + "/" + a.Subresource + " " + a.Name
+			}
 			return nil, &kite.Error{Code: kite.EFORBIDDEN, Field: impersonateUser, Message: "Impersonation not allowed",
-				Details: p.Name + " may not impersonate " + a.Resource + " " + a.Name}
+				Details: p.Name + " may not impersonate " + what}
 		}
 	}
-	return &kite.Principal{Name: name, Groups: append(groups, "system:authenticated")}, nil
+	return im.principal(), nil
 }
 
 // userAccess is the impersonation check for a user name: service accounts
 // are impersonated as themselves, in their namespace, as kube-apiserver
 // checks them.
 func userAccess(name string) kite.Access {
-	if rest, ok := strings.CutPrefix(name, "system:serviceaccount:"); ok {
+	if rest, ok := strings.CutPrefix(name, serviceAccountPrefix); ok {
 		if ns, sa, ok := strings.Cut(rest, ":"); ok {
 			return kite.Access{Verb: "impersonate", Resource: "serviceaccounts", Namespace: ns, Name: sa}
 		}

@@ -226,3 +226,91 @@ func TestEventStreamEndsWhenAccessIsRevoked(t *testing.T) {
 	assert.Equal(t, "Access to the stream's namespaces was revoked", kite.ErrorMessage(err))
 	assert.Contains(t, kite.ErrorDetails(err), "alice may no longer watch issues in namespace team-a")
 }
+
+// allowFunc is an Authorizer from a function.
+type allowFunc func(p *kite.Principal, a kite.Access) bool
+
+func (f allowFunc) Authorize(_ context.Context, p *kite.Principal, a kite.Access) (bool, error) {
+	return f(p, a), nil
+}
+
+// TestImpersonationAsKubeAPIServer: a proxy acting for another user gets
+// the identity kube-apiserver would give it (a service account's groups,
+// system:authenticated or, for the anonymous user, system:unauthenticated),
+// and its uid and extras when it may impersonate them; anything it may not
+// impersonate is refused, never dropped.
+func TestImpersonationAsKubeAPIServer(t *testing.T) {
+	proxy := "system:serviceaccount:console:proxy"
+	ts := newTestServer(t, func(o *Options) {
+		o.Authenticator = tokens{"proxy-token": {Name: proxy, Groups: []string{"system:authenticated"}}}
+		o.Authorizer = allowFunc(func(p *kite.Principal, a kite.Access) bool {
+			if p.Name != proxy || a.Verb != "impersonate" {
+				return false
+			}
+			switch a.Group + "/" + a.Resource + "/" + a.Subresource {
+			case "/users/":
+				return a.Name == "alice" || a.Name == kite.AnonymousUser
+			case "/serviceaccounts/":
+				return a.Namespace == "team-a" && a.Name == "viewer"
+			case "/groups/":
+				return a.Name == "devs"
+			case "authentication.k8s.io/userextras/scopes", "authentication.k8s.io/userextras/example.com/team":
+				return a.Name == "view" || a.Name == "payments"
+			case "authentication.k8s.io/uids/":
+				return a.Name == "uid-1"
+			}
+			return false
+		})
+	})
+	whoami := func(headers ...string) *response {
+		return ts.do(t, http.MethodGet, "/api/v1/auth/whoami", nil, append([]string{"Authorization", "Bearer proxy-token"}, headers...)...)
+	}
+	for _, c := range []struct {
+		name    string
+		headers []string
+		want    map[string]any
+	}{
+		{"a service account is in its groups", []string{"Impersonate-User", "system:serviceaccount:team-a:viewer"},
+			map[string]any{"user": "system:serviceaccount:team-a:viewer", "groups": []any{"system:serviceaccounts", "system:serviceaccounts:team-a", "system:authenticated"}}},
+		{"a user is authenticated", []string{"Impersonate-User", "alice"},
+			map[string]any{"user": "alice", "groups": []any{"system:authenticated"}}},
+		{"with the groups named", []string{"Impersonate-User", "alice", "Impersonate-Group", "devs"},
+			map[string]any{"user": "alice", "groups": []any{"devs", "system:authenticated"}}},
+		{"the anonymous user is not authenticated", []string{"Impersonate-User", kite.AnonymousUser},
+			map[string]any{"user": kite.AnonymousUser, "groups": []any{kite.UnauthenticatedGroup}}},
+		{"with a uid and extras", []string{"Impersonate-User", "alice", "Impersonate-Uid", "uid-1", "Impersonate-Extra-Scopes", "view",
+			"Impersonate-Extra-Example.com%2fteam", "payments"},
+			map[string]any{"user": "alice", "uid": "uid-1", "groups": []any{"system:authenticated"},
+				"extra": map[string]any{"scopes": []any{"view"}, "example.com/team": []any{"payments"}}}},
+		{"X-Kite-User from a proxy that may act for the service account", []string{"X-Kite-User", "system:serviceaccount:team-a:viewer"},
+			map[string]any{"user": "system:serviceaccount:team-a:viewer", "groups": []any{"system:serviceaccounts", "system:serviceaccounts:team-a", "system:authenticated"}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := whoami(c.headers...)
+			require.Equal(t, http.StatusOK, res.Code, "%s", res.Raw)
+			got := res.JSON(t)
+			delete(got, "authentication")
+			assert.Equal(t, c.want, got)
+		})
+	}
+	for _, c := range []struct {
+		name    string
+		headers []string
+		status  int
+		details string
+	}{
+		{"an extra it may not impersonate", []string{"Impersonate-User", "alice", "Impersonate-Extra-Scopes", "admin"}, 403, proxy + " may not impersonate userextras/scopes admin"},
+		{"a uid it may not impersonate", []string{"Impersonate-User", "alice", "Impersonate-Uid", "uid-2"}, 403, proxy + " may not impersonate uids uid-2"},
+		{"a group it may not impersonate", []string{"Impersonate-User", "alice", "Impersonate-Group", "system:masters"}, 403, proxy + " may not impersonate groups system:masters"},
+		{"a uid without a user", []string{"Impersonate-Uid", "uid-1"}, 400, ""},
+		{"extras without a user", []string{"Impersonate-Extra-Scopes", "view"}, 400, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := whoami(c.headers...)
+			require.Equal(t, c.status, res.Code, "%s", res.Raw)
+			if c.details != "" {
+				assert.Equal(t, c.details, res.JSON(t)["details"])
+			}
+		})
+	}
+}

@@ -9,8 +9,10 @@ import (
 
 // Identity is GET /api/v1/auth/whoami: who Kite takes the caller for.
 type Identity struct {
-	User   string   `json:"user"`
-	Groups []string `json:"groups"`
+	User   string              `json:"user"`
+	UID    string              `json:"uid,omitempty"`
+	Groups []string            `json:"groups"`
+	Extra  map[string][]string `json:"extra,omitempty"`
 	// Authentication is "kubernetes" when the cluster vouches for the
 	// user, "none" when Kite trusts every caller.
 	Authentication string `json:"authentication"`
@@ -26,7 +28,7 @@ func (s *server) whoami(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	p := kite.PrincipalFrom(r.Context())
-	s.writeJSON(w, r, http.StatusOK, Identity{User: p.Name, Groups: slices.Concat([]string{}, p.Groups), Authentication: "kubernetes"})
+	s.writeJSON(w, r, http.StatusOK, Identity{User: p.Name, UID: p.UID, Groups: slices.Concat([]string{}, p.Groups), Extra: p.Extra, Authentication: "kubernetes"})
 	return nil
 }
 

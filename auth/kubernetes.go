@@ -233,7 +233,7 @@ func (k *Kubernetes) Authorize(ctx context.Context, p *kite.Principal, a kite.Ac
 		attrs.Path = a.Path
 	} else {
 		attrs.ResourceRequest = true
-		attrs.APIGroup, attrs.Resource = a.Group, a.Resource
+		attrs.APIGroup, attrs.Resource, attrs.Subresource = a.Group, a.Resource, a.Subresource
 		if attrs.Resource == "" {
 			attrs.APIGroup, attrs.Resource = kite.APIGroup, kite.ResourceIssues
 		}
