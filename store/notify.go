@@ -229,11 +229,7 @@ func (s *Store) subscriptionRecord(ctx context.Context, id string) (*subscriptio
 // CreateSubscription checks and keeps a subscription; it is told of changes
 // from the next write on.
 func (s *Store) CreateSubscription(ctx context.Context, r kite.SubscriptionRequest, actor string) (*kite.Subscription, error) {
-	actor, err := actorName(actor)
-	if err != nil {
-		return nil, err
-	}
-	id, err := uuid.NewV7()
+	actor, id, err := newRecord(actor)
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/konflux-ci/kite"
@@ -255,11 +254,7 @@ func (s *Store) GetSilence(ctx context.Context, id string) (*kite.Silence, error
 // CreateSilence implements kite.Silencer; the issues it matches are muted
 // in the same write.
 func (s *Store) CreateSilence(ctx context.Context, r kite.SilenceRequest, actor string) (*kite.Silence, error) {
-	actor, err := actorName(actor)
-	if err != nil {
-		return nil, err
-	}
-	id, err := uuid.NewV7()
+	actor, id, err := newRecord(actor)
 	if err != nil {
 		return nil, err
 	}

@@ -127,11 +127,7 @@ func (s *Store) AddComment(ctx context.Context, id, text, author string) (*kite.
 	if err := kite.CheckComment(text); err != nil {
 		return nil, err
 	}
-	author, err := actorName(author)
-	if err != nil {
-		return nil, err
-	}
-	cid, err := uuid.NewV7()
+	author, cid, err := newRecord(author)
 	if err != nil {
 		return nil, err
 	}
@@ -248,4 +244,15 @@ func actorName(actor string) (string, error) {
 		return kite.ActorAPI, nil
 	}
 	return actor, kite.CheckName("actor", actor)
+}
+
+// newRecord checks the actor of a write that makes a record (a comment, a
+// silence, a subscription) and gives the record its time-ordered id.
+func newRecord(actor string) (string, uuid.UUID, error) {
+	actor, err := actorName(actor)
+	if err != nil {
+		return "", uuid.UUID{}, err
+	}
+	id, err := uuid.NewV7()
+	return actor, id, err
 }
