@@ -33,8 +33,8 @@ envtest: ## Build kube-apiserver and etcd for the watcher's tests into ~/.cache/
 	./scripts/envtest.sh
 
 .PHONY: test-cluster
-test-cluster: ## Run the tests that need a real kube-apiserver (the watcher, authentication and RBAC; builds it once)
-	KUBEBUILDER_ASSETS=$$(./scripts/envtest.sh) $(GO) test -race -count=1 ./watch/ ./auth/
+test-cluster: ## Run the tests that need a real kube-apiserver (the watcher, authentication and RBAC, kite serve and kite watch against it; builds it once)
+	KUBEBUILDER_ASSETS=$$(./scripts/envtest.sh) $(GO) test -race -count=1 ./watch/ ./auth/ ./cmd/kite/
 
 .PHONY: lint
 lint: ## gofmt, go vet, golangci-lint (with the architecture's import rules) and the repository checks

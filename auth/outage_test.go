@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -59,8 +60,9 @@ func TestAPIServerOutage(t *testing.T) {
 
 	svc := servicetest.Open(t)
 	// Long enough that the cached answers outlive stopping the cluster.
+	reg := prometheus.NewRegistry()
 	k, err := auth.New(auth.Options{Config: cfg, TokenTTL: time.Minute, AllowTTL: time.Minute, DenyTTL: time.Minute,
-		ReviewTimeout: 2 * time.Second, Logger: slog.New(slog.DiscardHandler)})
+		ReviewTimeout: 2 * time.Second, Logger: slog.New(slog.DiscardHandler), Registerer: reg})
 	require.NoError(t, err)
 	h, err := api.New(api.Options{Service: svc, Authenticator: k, Authorizer: k})
 	require.NoError(t, err)
@@ -81,6 +83,10 @@ func TestAPIServerOutage(t *testing.T) {
 	stopped = true
 	assert.Equal(t, 200, get(viewer, "/api/v1/issues?namespace=team-a"), "a cached token and decision keep serving")
 	assert.Equal(t, 403, get(viewer, "/api/v1/issues?namespace=team-b"), "a cached denial too")
+	assert.Zero(t, counter(t, reg, "kite_authorizations_total", "outcome", "error"))
 	assert.Equal(t, 503, get(viewer, "/api/v1/issues?namespace=team-c"), "an uncached decision fails closed")
+	assert.Equal(t, float64(1), counter(t, reg, "kite_authorizations_total", "outcome", "error"), "and is counted")
+	assert.Zero(t, counter(t, reg, "kite_authentications_total", "result", "error"))
 	assert.Equal(t, 503, get(other, "/api/v1/issues?namespace=team-a"), "an uncached token fails closed, not as anonymous")
+	assert.Equal(t, float64(1), counter(t, reg, "kite_authentications_total", "result", "error"), "and is counted")
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/pem"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -82,8 +83,10 @@ func TestClientSendsKubeconfigCredentials(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	home := t.TempDir()
+	var extraEnv map[string]string
 	cli := func(kubeconfig string, args ...string) (int, string, string) {
 		env := map[string]string{"HOME": home, "KITE_SERVER": srv.URL, "KUBECONFIG": kubeconfig}
+		maps.Copy(env, extraEnv)
 		var out, errb bytes.Buffer
 		code := run(args, nil, &out, &errb, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 		return code, out.String(), errb.String()
@@ -102,9 +105,21 @@ func TestClientSendsKubeconfigCredentials(t *testing.T) {
 	assert.Contains(t, errs, "Invalid or expired credentials")
 	assert.Contains(t, errs, "log in to the cluster again")
 
-	// --token wins over the kubeconfig.
+	// --token wins over the kubeconfig, and so do KITE_TOKEN and kite
+	// config's token.
 	code, _, _ = cli(kubeconfigWith(t, "stale-token"), "issues", "list", "--token", "alice-token")
 	assert.Equal(t, exitOK, code)
+	extraEnv = map[string]string{"KITE_TOKEN": "alice-token"}
+	code, _, errs = cli(kubeconfigWith(t, "stale-token"), "issues", "list")
+	assert.Equal(t, exitOK, code, "KITE_TOKEN: %s", errs)
+	extraEnv = nil
+	code, _, errs = cli("", "config", "set", "token", "alice-token")
+	require.Equal(t, exitOK, code, errs)
+	code, _, errs = cli(kubeconfigWith(t, "stale-token"), "issues", "list", "-n", "team-a")
+	assert.Equal(t, exitOK, code, "kite config's token: %s", errs)
+	extraEnv = map[string]string{"KITE_TOKEN": "stale-token"}
+	code, _, _ = cli(kubeconfigWith(t, "alice-token"), "issues", "list", "-n", "team-a")
+	assert.Equal(t, exitDenied, code, "a token of Kite's own is used even when the kubeconfig's would do")
 }
 
 func TestAuthWhoAmIAndCanI(t *testing.T) {
