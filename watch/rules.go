@@ -257,6 +257,9 @@ func compileRule(env *ruleEnv, spec RuleSpec, fail func(string, error) error) (*
 	}
 	c := &compiler{env: env, fail: fail, vars: map[string]bool{}, related: map[string]bool{}}
 	hasCondition := spec.Condition != ""
+	// Related objects are declared first (variables may read them), and
+	// their names compiled after the variables (which they may read, when
+	// those do not read related objects themselves).
 	for i, rel := range spec.Related {
 		field := fmt.Sprintf("related[%d]", i)
 		if !varName.MatchString(rel.Name) || c.related[rel.Name] {
@@ -266,12 +269,8 @@ func compileRule(env *ruleEnv, spec RuleSpec, fail func(string, error) error) (*
 		if err != nil {
 			return nil, fail(field, err)
 		}
-		names, err := c.compile(field+".names", rel.Names, outList, false)
-		if err != nil {
-			return nil, err
-		}
 		c.related[rel.Name] = true
-		r.related = append(r.related, relatedRead{name: rel.Name, gvk: gvk, names: names})
+		r.related = append(r.related, relatedRead{name: rel.Name, gvk: gvk})
 	}
 	for i, v := range spec.Variables {
 		field := fmt.Sprintf("variables[%d]", i)
@@ -287,6 +286,11 @@ func compileRule(env *ruleEnv, spec RuleSpec, fail func(string, error) error) (*
 		}
 		c.vars[v.Name] = p.related
 		r.variables = append(r.variables, variable{name: v.Name, prog: p})
+	}
+	for i, rel := range spec.Related {
+		if r.related[i].names, err = c.compile(fmt.Sprintf("related[%d].names", i), rel.Names, outList, false); err != nil {
+			return nil, err
+		}
 	}
 	defaults := func(s, def string) string {
 		if s == "" {

@@ -15,8 +15,9 @@ import (
 
 // ruleEnv is the CEL environment of rule expressions: object (dyn),
 // condition and variables (maps), related (lists of objects by name), the
-// cel-go string, list and binding extensions, and logURL(namespace, name,
-// uid), which applies --watch-log-url as the built-in watchers do.
+// cel-go string, list, binding and two-variable comprehension extensions,
+// optional values (object.?status.?x.orValue('')), and logURL(namespace,
+// name, uid), which applies --watch-log-url as the built-in watchers do.
 type ruleEnv struct {
 	env *cel.Env
 }
@@ -28,7 +29,7 @@ func newRuleEnv(logURLTemplate string) (*ruleEnv, error) {
 		cel.Variable("condition", cel.MapType(cel.StringType, cel.DynType)),
 		cel.Variable("variables", cel.MapType(cel.StringType, cel.DynType)),
 		cel.Variable("related", cel.MapType(cel.StringType, cel.ListType(cel.DynType))),
-		ext.Strings(), ext.Lists(), ext.Bindings(),
+		ext.Strings(), ext.Lists(), ext.Bindings(), ext.TwoVarComprehensions(), cel.OptionalTypes(),
 		cel.Function("logURL", cel.Overload("logURL_string_string_string",
 			[]*cel.Type{cel.StringType, cel.StringType, cel.StringType}, cel.StringType,
 			cel.FunctionBinding(func(args ...ref.Val) ref.Val {

@@ -56,6 +56,7 @@ KITE_WATCH_LOG_URL, KITE_WATCH_SEVERITY_RULES, POD_NAMESPACE.`,
 	f.StringVar(&o.addr, "addr", ":8081", "listen address of /metrics, /healthz and /readyz")
 	o.log.register(cmd, env)
 	o.watch.register(f, env, "on")
+	cmd.AddCommand(newWatchRulesCmd(env))
 	return cmd
 }
 

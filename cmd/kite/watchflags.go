@@ -33,6 +33,8 @@ type watchOptions struct {
 	workers        int
 	selector       string
 	releases       bool
+	rulesFile      string
+	watchRules     *watch.Rules // loaded by validate
 	mintmaker      []string
 	rules          watch.SeverityRules // loaded by validate
 	nsSelector     labels.Selector     // parsed by validate
@@ -49,6 +51,7 @@ func (o *watchOptions) register(f *pflag.FlagSet, env lookupEnv, defaultMode str
 	f.IntVar(&o.workers, "watch-workers", 16, "PipelineRuns reconciled at once (more make larger group commits)")
 	f.BoolVar(&o.releases, "watch-releases", envOr(env, "KITE_WATCH_RELEASES", "true") == "true", "watch Konflux Releases too, while the cluster defines them: a failed Release opens an issue for its ReleasePlan (env KITE_WATCH_RELEASES)")
 	f.StringSliceVar(&o.mintmaker, "watch-mintmaker-namespaces", splitList(envOr(env, "KITE_WATCH_MINTMAKER_NAMESPACES", watch.DefaultMintMakerNamespace)), "where MintMaker runs its dependency updates: their failures are the components' dependency issues; empty: ordinary pipelines (env KITE_WATCH_MINTMAKER_NAMESPACES)")
+	f.StringVar(&o.rulesFile, "watch-rules", envOr(env, "KITE_WATCH_RULES", ""), "YAML file of rules that make other kinds sources of issues (docs/watch.md); checked at start (env KITE_WATCH_RULES)")
 	f.StringVar(&o.selector, "watch-namespace-selector", envOr(env, "KITE_WATCH_NAMESPACE_SELECTOR", ""), "only runs of namespaces with these labels, e.g. konflux-ci.dev/type=tenant (env KITE_WATCH_NAMESPACE_SELECTOR)")
 }
 
@@ -84,6 +87,13 @@ func (o *watchOptions) validate() error {
 		}
 		o.nsSelector = sel
 	}
+	if o.rulesFile != "" {
+		rules, err := watch.LoadRules(o.rulesFile, o.logURL)
+		if err != nil {
+			return usageErrorf("--watch-rules: %w", err)
+		}
+		o.watchRules = rules
+	}
 	o.rules = watch.DefaultSeverityRules()
 	if o.severityRules != "" {
 		var err error
@@ -98,6 +108,13 @@ func (o *watchOptions) newWatcher(tracker kite.Tracker, reg prometheus.Registere
 	if o.mode == "off" {
 		log.Info("PipelineRun watchers are off (--watch=off)")
 		return nil, nil
+	}
+	if pipelineScopesOnly(tracker) {
+		for name, typ := range o.watchRules.ScopeTypes() {
+			if typ != watch.ScopeType {
+				return nil, usageErrorf("--watch-rules: rule %q: scope.type %q: a Kite reached through its webhooks applies watched objects to %s scopes only; run this rule in kite serve", name, typ, watch.ScopeType)
+			}
+		}
 	}
 	cfg, err := o.clusterConfig()
 	if err != nil {
@@ -132,7 +149,7 @@ func (o *watchOptions) newWatcher(tracker kite.Tracker, reg prometheus.Registere
 	w, err := watch.New(watch.Options{
 		Config: cfg, Tracker: tracker, Mapper: mapper, Namespaces: o.namespaces, NamespaceSelector: o.nsSelector,
 		LeaderElection: o.leaderElection, LeaderElectionNamespace: o.leaseNamespace,
-		Workers: o.workers, Logger: log, Metrics: m, Releases: releases,
+		Workers: o.workers, Logger: log, Metrics: m, Releases: releases, Rules: o.watchRules,
 	})
 	if err != nil {
 		return nil, err
