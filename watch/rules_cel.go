@@ -16,7 +16,7 @@ import (
 // ruleEnv is the CEL environment of rule expressions: object (dyn),
 // condition and variables (maps), related (lists of objects by name), the
 // cel-go string, list, binding and two-variable comprehension extensions,
-// optional values (object.?status.?x.orValue('')), and logURL(namespace,
+// optional values (object.?status.?x.orValue("none")), and logURL(namespace,
 // name, uid), which applies --watch-log-url as the built-in watchers do.
 type ruleEnv struct {
 	env *cel.Env
