@@ -228,3 +228,63 @@ func TestDeployManifestsApply(t *testing.T) {
 		require.NoError(t, err, "%s %s", u.GetKind(), u.GetName())
 	}
 }
+
+// TestServiceMonitorBehindHTTPS: behind each HTTPS overlay, its
+// monitoring kustomization scrapes Kite over https and verifies the
+// certificate: the name it checks is one the certificate covers, and the
+// CA comes from whoever writes the certificate (cert-manager's secret,
+// OpenShift's injected service CA). The plain one scrapes http.
+func TestServiceMonitorBehindHTTPS(t *testing.T) {
+	root := filepath.Dir(deployDir)
+	endpoint := func(objs []*unstructured.Unstructured) map[string]any {
+		t.Helper()
+		for _, u := range objs {
+			if u.GetKind() == "ServiceMonitor" && u.GetName() == "kite" {
+				eps, _, _ := unstructured.NestedSlice(u.Object, "spec", "endpoints")
+				require.Len(t, eps, 1)
+				return eps[0].(map[string]any)
+			}
+		}
+		t.Fatal("no ServiceMonitor kite")
+		return nil
+	}
+	plain := endpoint(build(t, filepath.Join(root, "monitoring")))
+	assert.Contains(t, []any{nil, "http"}, plain["scheme"], "the base serves http")
+
+	for _, overlay := range []string{"cert-manager", "openshift"} {
+		t.Run(overlay, func(t *testing.T) {
+			served := build(t, filepath.Join(root, "overlays", overlay))
+			objs := build(t, filepath.Join(root, "overlays", overlay, "monitoring"))
+			ep := endpoint(objs)
+			assert.Equal(t, "https", ep["scheme"])
+			assert.Equal(t, plain["port"], ep["port"])
+			assert.Equal(t, plain["bearerTokenFile"], ep["bearerTokenFile"], "still with Prometheus' token")
+			tlsConfig, ok := ep["tlsConfig"].(map[string]any)
+			require.True(t, ok, "tlsConfig")
+			serverName, _ := tlsConfig["serverName"].(string)
+			svc := find[corev1.Service](t, served, "Service", "kite")
+			switch overlay {
+			case "cert-manager":
+				var cert *unstructured.Unstructured
+				for _, u := range served {
+					if u.GetKind() == "Certificate" {
+						cert = u
+					}
+				}
+				require.NotNil(t, cert)
+				names, _, _ := unstructured.NestedStringSlice(cert.Object, "spec", "dnsNames")
+				assert.Contains(t, names, serverName, "the certificate covers the name checked")
+				secret, _, _ := unstructured.NestedString(cert.Object, "spec", "secretName")
+				ca, _, _ := unstructured.NestedStringMap(tlsConfig, "ca", "secret")
+				assert.Equal(t, map[string]string{"name": secret, "key": "ca.crt"}, ca, "the CA cert-manager writes with the certificate")
+			case "openshift":
+				assert.Equal(t, svc.Name+"."+svc.Namespace+".svc", serverName, "the name the service CA issues for")
+				ca, _, _ := unstructured.NestedStringMap(tlsConfig, "ca", "configMap")
+				assert.Equal(t, "service-ca.crt", ca["key"])
+				cm := find[corev1.ConfigMap](t, objs, "ConfigMap", ca["name"])
+				assert.Equal(t, svc.Namespace, cm.Namespace, "beside the ServiceMonitor")
+				assert.Equal(t, "true", cm.Annotations["service.beta.openshift.io/inject-cabundle"], "the service CA operator fills it")
+			}
+		})
+	}
+}
