@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,4 +142,19 @@ func TestBrokenRulesFailAtStart(t *testing.T) {
 	assert.ErrorContains(t, err, `rule "certificates" (rules[1]): name: another rule has this name`)
 	_, err = loadRules(t, "rules:\n  - name: x\n    colour: red\n")
 	assert.ErrorContains(t, err, `unknown field "colour"`)
+}
+
+// TestTheDocumentedRuleCompiles keeps docs/watch.md's full example a rule
+// Kite loads.
+func TestTheDocumentedRuleCompiles(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "docs", "watch.md"))
+	require.NoError(t, err)
+	doc := string(b)
+	start := strings.Index(doc, "```yaml\nrules:\n  - name: certificates")
+	require.NotEqual(t, -1, start, "the example in docs/watch.md")
+	example := doc[start+len("```yaml\n"):]
+	example = example[:strings.Index(example, "```")]
+	rs, err := loadRules(t, example)
+	require.NoError(t, err)
+	assert.Equal(t, 1, rs.Len())
 }
