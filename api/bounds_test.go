@@ -100,38 +100,44 @@ func TestSearchesPerCaller(t *testing.T) {
 	})
 	srv := httptest.NewServer(ts.h)
 	t.Cleanup(srv.Close)
-	search := func(token string) *http.Response {
+	// answer is what a search was answered: its status and Retry-After.
+	type answer struct {
+		status     int
+		retryAfter string
+	}
+	search := func(token string) answer {
 		req, err := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/search?namespace=team-a&q=build", nil)
 		require.NoError(t, err)
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
+		defer func() { _ = resp.Body.Close() }()
 		_, _ = io.Copy(io.Discard, resp.Body)
-		_ = resp.Body.Close()
-		return resp
+		return answer{resp.StatusCode, resp.Header.Get("Retry-After")}
 	}
 
-	answered := make(chan *http.Response, 8)
+	answered := make(chan answer, 8)
 	holding := 0
-	var refused *http.Response
+	var refused *answer
 	for refused == nil && holding < 8 {
 		go func() { answered <- search("alice-token") }()
 		select {
 		case <-held.entered:
 			holding++
-		case refused = <-answered:
+		case a := <-answered:
+			refused = &a
 		}
 	}
 	require.NotNil(t, refused, "alice is refused before she holds every slot")
 	assert.Equal(t, 1, holding, "her share: a quarter of the four slots")
-	assert.Equal(t, http.StatusTooManyRequests, refused.StatusCode)
-	assert.Equal(t, "1", refused.Header.Get("Retry-After"))
+	assert.Equal(t, http.StatusTooManyRequests, refused.status)
+	assert.Equal(t, "1", refused.retryAfter)
 
-	assert.Equal(t, http.StatusOK, search("bob-token").StatusCode, "bob's search is served while alice holds hers")
+	assert.Equal(t, http.StatusOK, search("bob-token").status, "bob's search is served while alice holds hers")
 
 	close(held.release)
 	for range holding {
-		assert.Equal(t, http.StatusOK, (<-answered).StatusCode)
+		assert.Equal(t, http.StatusOK, (<-answered).status)
 	}
 	assert.Equal(t, float64(1), ts.counterValue(t, "kite_rate_limit_requests_total", map[string]string{"kind": "search", "outcome": "limited"}))
 }

@@ -41,9 +41,12 @@ func follow(t *testing.T, base, token, ns string) <-chan sse {
 // stream's events as they arrive.
 func stream(t *testing.T, req *http.Request) <-chan sse {
 	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(req) //nolint:bodyclose // the reading goroutine closes it
 	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, resp.StatusCode)
+	if resp.StatusCode != http.StatusOK {
+		_ = resp.Body.Close()
+		t.Fatalf("the stream did not open: %s", resp.Status)
+	}
 	events := make(chan sse, 16)
 	go func() {
 		defer close(events)
