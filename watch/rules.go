@@ -74,9 +74,9 @@ type RuleSpec struct {
 	FailureContext FailureContextSpec `json:"failureContext,omitempty"`
 }
 
-// ScopeSpec: Type is a word (the scope's resource type, the same for every
-// object of the rule); Name is a CEL string, the same for the failures and
-// the recoveries that resolve them.
+// ScopeSpec is a rule's issue scope: Type is a word (the scope's resource
+// type, the same for every object of the rule); Name is a CEL string, the
+// same for the failures and the recoveries that resolve them.
 type ScopeSpec struct {
 	Type string `json:"type"`
 	Name string `json:"name"`

@@ -130,6 +130,6 @@ func TestRuleForACustomResource(t *testing.T) {
 		if apierrors.IsNotFound(err) {
 			return nil
 		}
-		return fmt.Errorf("%w: %v", errNotYet, err)
+		return fmt.Errorf("%w: %w", errNotYet, err)
 	})
 }

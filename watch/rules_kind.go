@@ -190,28 +190,21 @@ func (k ruleKind) verdict(s state, act map[string]any) (verdict, error) {
 		At: at, Actor: kite.ActorWatcher, Run: run,
 		Severity: kite.Severity(k.severityConst), IssueType: kite.IssueType(k.issueTypeConst),
 	}
-	strs := []struct {
+	type field struct {
 		p    *program
 		into *string
-	}{{k.title, &r.Title}, {k.description, &r.Description}}
-	if k.severity != nil {
-		strs = append(strs, struct {
-			p    *program
-			into *string
-		}{k.severity, (*string)(&r.Severity)})
-	}
-	if k.issueType != nil {
-		strs = append(strs, struct {
-			p    *program
-			into *string
-		}{k.issueType, (*string)(&r.IssueType)})
 	}
 	fc := &kite.FailureContext{}
-	for _, x := range []struct {
-		p    *program
-		into *string
-	}{{k.fc.reason, &fc.Reason}, {k.fc.message, &fc.Message}, {k.fc.task, &fc.Task}, {k.fc.step, &fc.Step}, {k.fc.runID, &fc.RunID}, {k.fc.logURL, &fc.LogURL}} {
-		strs = append(strs, x)
+	strs := []field{
+		{k.title, &r.Title}, {k.description, &r.Description},
+		{k.fc.reason, &fc.Reason}, {k.fc.message, &fc.Message}, {k.fc.task, &fc.Task},
+		{k.fc.step, &fc.Step}, {k.fc.runID, &fc.RunID}, {k.fc.logURL, &fc.LogURL},
+	}
+	if k.severity != nil {
+		strs = append(strs, field{k.severity, (*string)(&r.Severity)})
+	}
+	if k.issueType != nil {
+		strs = append(strs, field{k.issueType, (*string)(&r.IssueType)})
 	}
 	for _, x := range strs {
 		if *x.into, err = x.p.string(act); err != nil {
