@@ -22,8 +22,9 @@ import (
 func TestLeaderElectionOneWriterAtATime(t *testing.T) {
 	needCluster(t)
 	svc := servicetest.Open(t)
-	const ns, leaseNS = "elected", "kite-lease"
+	const ns, relNS, leaseNS = "elected", "elected-releases", "kite-lease"
 	createNamespace(t, ns)
+	createNamespace(t, relNS)
 	createNamespace(t, leaseNS)
 	type replica struct {
 		w       *watch.Watcher
@@ -34,7 +35,7 @@ func TestLeaderElectionOneWriterAtATime(t *testing.T) {
 		m, err := watch.NewMetrics(nil)
 		require.NoError(t, err)
 		w, err := watch.New(watch.Options{
-			Config: cluster.cfg, Tracker: svc, Namespaces: []string{ns}, Metrics: m,
+			Config: cluster.cfg, Tracker: svc, Namespaces: []string{ns, relNS}, Metrics: m, Releases: true,
 			LeaderElection: true, LeaderElectionNamespace: leaseNS, Logger: slog.New(slog.DiscardHandler),
 		})
 		require.NoError(t, err)
@@ -63,6 +64,11 @@ func TestLeaderElectionOneWriterAtATime(t *testing.T) {
 	state, _ := b.w.State()
 	assert.Equal(t, watch.StateStandby, state)
 	assert.Zero(t, testutil.ToFloat64(watch.ReconcilesCounter(b.metrics, "reported")), "the standby does not write")
+	// Releases too: only the leader watches them.
+	mustCompleteRelease(t, release{ns: relNS, name: "rel-1", plan: "plan", stage: "tenant", minute: 1})
+	oneIssue(t, svc, relNS, "the leader's Release report", func(*kite.Issue) bool { return true })
+	assert.Zero(t, testutil.ToFloat64(watch.KindWatched(b.metrics, watch.KindRelease)), "the standby does not watch Releases")
+	assert.Zero(t, testutil.ToFloat64(watch.KindReconcilesCounter(b.metrics, watch.KindRelease, "reported")))
 
 	// The leader stops and gives up the lease: the standby takes over.
 	require.NoError(t, a.stop())
@@ -74,4 +80,6 @@ func TestLeaderElectionOneWriterAtATime(t *testing.T) {
 	})
 	mustComplete(t, run{ns: ns, name: "second", pipeline: "p", minute: 2})
 	oneIssue(t, svc, ns, "the new leader's report", func(is *kite.Issue) bool { return is.Occurrences == 2 })
+	mustCompleteRelease(t, release{ns: relNS, name: "rel-2", plan: "plan", ok: true, minute: 2})
+	oneIssue(t, svc, relNS, "the new leader's Release resolution", func(is *kite.Issue) bool { return is.State == kite.StateResolved })
 }
