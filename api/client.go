@@ -66,14 +66,14 @@ func NewClient(o ClientOptions) (*Client, error) {
 // a run.
 func (c *Client) Report(ctx context.Context, r kite.Report) (*kite.ReportResult, error) {
 	if r.Scope.ResourceType != "pipelinerun" || r.Failure == nil {
-		if r.Run != nil {
-			return nil, kite.Invalid("run", "Unsupported report", "a remote Kite applies runs only to pipeline failures (scope type pipelinerun with a failure)")
-		}
+		// Any other report (a Release's, a rule's) is the generic one,
+		// with its failure and run.
 		var is kite.Issue
 		err := c.do(ctx, http.MethodPost, "/api/v1/issues", nil, r.Actor, createIssueBody{
 			Title: r.Title, Description: r.Description, Severity: string(r.Severity), IssueType: string(r.IssueType),
 			State: string(r.State), Namespace: r.Namespace, Key: r.Key, Labels: r.Labels, Links: linkBodies(r.Links),
-			Scope: scopeBody{ResourceType: r.Scope.ResourceType, ResourceName: r.Scope.ResourceName, ResourceNamespace: r.Scope.ResourceNamespace},
+			Scope:   scopeBody{ResourceType: r.Scope.ResourceType, ResourceName: r.Scope.ResourceName, ResourceNamespace: r.Scope.ResourceNamespace},
+			Failure: failureWire(r.Failure), runFields: wireRun(r.Run),
 		}, &is)
 		if err != nil {
 			return nil, err
@@ -115,12 +115,16 @@ func linkBodies(ls []kite.Link) []linkBody {
 // ResolveScope resolves a pipeline's issues through the pipeline-success
 // webhook.
 func (c *Client) ResolveScope(ctx context.Context, r kite.Resolution) (int, error) {
-	if r.ResourceType != "pipelinerun" {
-		return 0, kite.Invalid("resourceType", "Unsupported resolution", "a remote Kite takes pipeline resolutions (resource type pipelinerun) through its pipeline-success webhook")
-	}
-	b := pipelineSuccessBody{PipelineName: r.ResourceName, Namespace: r.Namespace, runFields: wireRun(r.Run)}
 	var out resolvedBody
-	if err := c.do(ctx, http.MethodPost, "/api/v1/webhooks/pipeline-success", nil, r.Actor, b, &out); err != nil {
+	var err error
+	if r.ResourceType == "pipelinerun" {
+		err = c.do(ctx, http.MethodPost, "/api/v1/webhooks/pipeline-success", nil, r.Actor,
+			pipelineSuccessBody{PipelineName: r.ResourceName, Namespace: r.Namespace, runFields: wireRun(r.Run)}, &out)
+	} else {
+		err = c.do(ctx, http.MethodPost, "/api/v1/webhooks/scope-success", nil, r.Actor,
+			scopeSuccessBody{Namespace: r.Namespace, ResourceType: r.ResourceType, ResourceName: r.ResourceName, runFields: wireRun(r.Run)}, &out)
+	}
+	if err != nil {
 		return 0, err
 	}
 	return out.Resolved, nil

@@ -42,8 +42,12 @@ func links(bs []linkBody) []kite.Link {
 	return ls
 }
 
-// createIssueBody is POST /api/v1/issues. Key and Labels are Kite's
-// additions: a caller's own dedupe key and free-form labels.
+// createIssueBody is POST /api/v1/issues. Key, Labels, Failure and the
+// run fields are Kite's additions: a caller's own dedupe key, free-form
+// labels, the failure's context, and the object whose failure it reports
+// (runUid, completedAt), which makes the report apply once and in
+// completion order as the pipeline hooks' runs do. A watcher of any kind
+// (kite watch --server) reports through it.
 type createIssueBody struct {
 	Title       string            `json:"title"`
 	Description string            `json:"description"`
@@ -55,9 +59,40 @@ type createIssueBody struct {
 	Links       []linkBody        `json:"links"`
 	Key         string            `json:"key"`
 	Labels      map[string]string `json:"labels"`
+	Failure     *failureBody      `json:"failure,omitempty"`
+	runFields
 }
 
-func (b createIssueBody) report(actor string) kite.Report {
+// failureBody is a report's failure context on the wire.
+type failureBody struct {
+	Reason   string `json:"reason,omitempty"`
+	Task     string `json:"task,omitempty"`
+	Step     string `json:"step,omitempty"`
+	ExitCode *int   `json:"exitCode,omitempty"`
+	Message  string `json:"message,omitempty"`
+	LogURL   string `json:"logUrl,omitempty"`
+	RunID    string `json:"runId,omitempty"`
+}
+
+func failureWire(f *kite.FailureContext) *failureBody {
+	if f == nil {
+		return nil
+	}
+	return &failureBody{Reason: f.Reason, Task: f.Task, Step: f.Step, ExitCode: f.ExitCode, Message: f.Message, LogURL: f.LogURL, RunID: f.RunID}
+}
+
+func (b createIssueBody) report(actor string) (kite.Report, error) {
+	var f *kite.FailureContext
+	if b.Failure != nil {
+		f = &kite.FailureContext{Reason: b.Failure.Reason, Task: b.Failure.Task, Step: b.Failure.Step, ExitCode: b.Failure.ExitCode,
+			Message: b.Failure.Message, LogURL: b.Failure.LogURL, RunID: b.Failure.RunID}
+	}
+	// The object is named by runUid here: failure.runId is only what the
+	// log link shows.
+	run, err := b.run("")
+	if err != nil {
+		return kite.Report{}, err
+	}
 	return kite.Report{
 		Namespace:   b.Namespace,
 		Title:       b.Title,
@@ -69,8 +104,10 @@ func (b createIssueBody) report(actor string) kite.Report {
 		Links:       links(b.Links),
 		Key:         b.Key,
 		Labels:      b.Labels,
+		Failure:     f,
+		Run:         run,
 		Actor:       actor,
-	}
+	}, nil
 }
 
 // updateIssueBody is PUT /api/v1/issues/{id}. Pointers tell absent fields

@@ -56,7 +56,11 @@ func (s *server) createIssue(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	noteNamespace(r, body.Namespace)
-	res, err := s.svc.Report(r.Context(), body.report(who))
+	rep, err := body.report(who)
+	if err != nil {
+		return err
+	}
+	res, err := s.svc.Report(r.Context(), rep)
 	if err != nil {
 		return err
 	}

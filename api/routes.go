@@ -67,6 +67,7 @@ func (s *server) routes() []route {
 		{http.MethodPost, "/api/v1/webhooks/release-failure", s.webhook("release-failure", s.releaseFailure), false},
 		{http.MethodPost, "/api/v1/webhooks/release-success", s.webhook("release-success", s.releaseSuccess), false},
 		{http.MethodPost, "/api/v1/webhooks/mintmaker-custom", s.webhook("mintmaker-custom", s.mintmakerCustom), false},
+		{http.MethodPost, "/api/v1/webhooks/scope-success", s.webhook("scope-success", s.scopeSuccess), false},
 
 		{http.MethodGet, "/api/v1/auth/whoami", s.handle(s.whoami), false},
 		{http.MethodGet, backupPath, http.HandlerFunc(s.backup), false},

@@ -238,6 +238,36 @@ func (s *server) releaseFailure(w http.ResponseWriter, r *http.Request) (hookRes
 	}, releaseFailureFields)
 }
 
+// scopeSuccessBody is the generic success hook (Kite's addition): the
+// ACTIVE issues of any resource's scope are resolved, once per run when
+// runUid names it. kite watch --server resolves other kinds than
+// pipelines through it.
+type scopeSuccessBody struct {
+	Namespace    string `json:"namespace"`
+	ResourceType string `json:"resourceType"`
+	ResourceName string `json:"resourceName"`
+	runFields
+}
+
+func (s *server) scopeSuccess(w http.ResponseWriter, r *http.Request) (hookResult, error) {
+	var b scopeSuccessBody
+	ns, err := s.decodeHook(w, r, &b, &b.Namespace)
+	if err != nil {
+		return hookResult{}, err
+	}
+	if err := requireFields(field{"namespace", ns}, field{"resourceType", b.ResourceType}, field{"resourceName", b.ResourceName}); err != nil {
+		return hookResult{}, err
+	}
+	if err := checkNames(field{"resourceType", b.ResourceType}); err != nil {
+		return hookResult{}, err
+	}
+	run, err := b.run("")
+	if err != nil {
+		return hookResult{}, err
+	}
+	return s.resolveScope(r, kite.Resolution{Namespace: ns, ResourceType: b.ResourceType, ResourceName: b.ResourceName, Run: run}, b.ResourceType, "resourceName")
+}
+
 type releaseSuccessBody struct {
 	Application string `json:"application"`
 	Namespace   string `json:"namespace"`

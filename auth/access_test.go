@@ -346,6 +346,8 @@ func calls(t *testing.T, svc *service.Service, a, b *kite.Issue) map[string]call
 			want: inNamespaces("create", 201, "team-a")},
 		"release-success": {method: "POST", route: "/api/v1/webhooks/release-success", prep: fixed("/api/v1/webhooks/release-success", hook(`{"application":"shop","namespace":"NS"}`)),
 			want: inNamespaces("create", 200, "team-a")},
+		"scope-success": {method: "POST", route: "/api/v1/webhooks/scope-success", prep: fixed("/api/v1/webhooks/scope-success", hook(`{"namespace":"NS","resourceType":"releaseplan","resourceName":"prod"}`)),
+			want: inNamespaces("create", 200, "team-a")},
 		"mintmaker-custom": {method: "POST", route: "/api/v1/webhooks/mintmaker-custom", prep: fixed("/api/v1/webhooks/mintmaker-custom", hook(`{"pipelineId":"m","namespace":"NS","type":"error","logs":["Renovate failed"]}`)),
 			want: inNamespaces("create", 201, "team-a")},
 

@@ -16,7 +16,6 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/konflux-ci/kite"
-	"github.com/konflux-ci/kite/api"
 	"github.com/konflux-ci/kite/watch"
 )
 
@@ -109,13 +108,6 @@ func (o *watchOptions) newWatcher(tracker kite.Tracker, reg prometheus.Registere
 		log.Info("PipelineRun watchers are off (--watch=off)")
 		return nil, nil
 	}
-	if pipelineScopesOnly(tracker) {
-		for name, typ := range o.watchRules.ScopeTypes() {
-			if typ != watch.ScopeType {
-				return nil, usageErrorf("--watch-rules: rule %q: scope.type %q: a Kite reached through its webhooks applies watched objects to %s scopes only; run this rule in kite serve", name, typ, watch.ScopeType)
-			}
-		}
-	}
 	cfg, err := o.clusterConfig()
 	if err != nil {
 		if o.mode == "auto" {
@@ -132,16 +124,6 @@ func (o *watchOptions) newWatcher(tracker kite.Tracker, reg prometheus.Registere
 		}
 	}
 	releases := o.releases
-	if pipelineScopesOnly(tracker) {
-		if releases {
-			releases = false
-			log.Info("Releases are not watched: a Kite reached through its webhooks applies watched runs to pipelines only; run the watcher in kite serve to report Releases")
-		}
-		if len(mapper.MintMakerNamespaces) > 0 {
-			mapper.MintMakerNamespaces = nil
-			log.Info("MintMaker's runs are reported as pipelines: a Kite reached through its webhooks applies watched runs to pipelines only")
-		}
-	}
 	m, err := watch.NewMetrics(reg)
 	if err != nil {
 		return nil, err
@@ -156,15 +138,6 @@ func (o *watchOptions) newWatcher(tracker kite.Tracker, reg prometheus.Registere
 	}
 	log.Info("PipelineRun watchers are on", "host", cfg.Host, "namespaces", strings.Join(o.namespaces, ","), "leader_election", o.leaderElection)
 	return w, nil
-}
-
-// pipelineScopesOnly: kite watch --server reports through Kite's
-// pipeline webhooks, which apply a watched run exactly once only to a
-// pipeline's scope (pipelinerun/NAME); other kinds' reports would be
-// refused.
-func pipelineScopesOnly(t kite.Tracker) bool {
-	_, remote := t.(*api.Client)
-	return remote
 }
 
 // loadClusterConfig finds the configured cluster: the pod's in-cluster

@@ -43,15 +43,6 @@ func TestBrokenWatchRulesStopTheStart(t *testing.T) {
 	}
 }
 
-// TestRemoteWatchTakesPipelineRulesOnly: kite watch --server reports
-// through the pipeline webhooks, so a rule of another scope type is
-// refused at start.
-func TestRemoteWatchTakesPipelineRulesOnly(t *testing.T) {
-	code, _, stderr := runNoEnv("watch", "--server", "http://kite.example", "--watch-rules", filepath.Join("..", "..", "deploy", "examples", "watch-rules", "releases.yaml"))
-	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, stderr, `rule "releases": scope.type "releaseplan"`)
-}
-
 // TestWatchRulesRBAC prints the ClusterRole the example rules need.
 func TestWatchRulesRBAC(t *testing.T) {
 	for file, want := range map[string][]string{
