@@ -61,9 +61,9 @@ func NewClient(o ClientOptions) (*Client, error) {
 }
 
 // Report files a report. A pipeline failure (scope type pipelinerun)
-// goes through the pipeline-failure webhook, which applies a named run
-// once; any other report through POST /api/v1/issues, which cannot carry
-// a run.
+// goes through the pipeline-failure webhook; any other report through
+// POST /api/v1/issues with its failure context. Both apply a named run
+// (kite.Run) once and in completion order.
 func (c *Client) Report(ctx context.Context, r kite.Report) (*kite.ReportResult, error) {
 	if r.Scope.ResourceType != "pipelinerun" || r.Failure == nil {
 		// Any other report (a Release's, a rule's) is the generic one,
@@ -112,8 +112,9 @@ func linkBodies(ls []kite.Link) []linkBody {
 	return out
 }
 
-// ResolveScope resolves a pipeline's issues through the pipeline-success
-// webhook.
+// ResolveScope resolves a scope's issues: a pipeline's through the
+// pipeline-success webhook, any other resource's through the
+// scope-success one, a named run once.
 func (c *Client) ResolveScope(ctx context.Context, r kite.Resolution) (int, error) {
 	var out resolvedBody
 	var err error
