@@ -104,14 +104,20 @@ func (c *subscriptionCache) all(b *bolt.Bucket, cacheable bool) ([]activeSubscri
 	return out, nil
 }
 
-// enqueueNotifications writes, for the change ev to the issue is at rev,
-// an outbox entry for every webhook subscription that is told of it, and
-// marks the transaction as one Alertmanager subscriptions should look at.
-func (t *txn) enqueueNotifications(is *kite.Issue, ev kite.Event, rev uint64) error {
+// enqueueNotifications writes, for the change ev from old to the issue is
+// at rev, an outbox entry for every webhook subscription that is told of
+// it, and marks the transaction as one Alertmanager subscriptions should
+// look at.
+func (t *txn) enqueueNotifications(old, is *kite.Issue, ev kite.Event, rev uint64) error {
 	b := t.tx.Bucket(bucketSubs)
 	if b.Sequence() == 0 && !t.subsWritten {
 		return nil // never a subscription: the common case costs nothing
 	}
+	// Resolving ends a snooze, but the issue was out of view until then:
+	// its resolution is told to nobody, as its other changes were not. (A
+	// snooze that wakes on a new failure does tell: that is what it waited
+	// for.)
+	snoozeEnded := old != nil && old.Snooze != nil && ev.Kind == kite.EventResolved
 	subs, err := t.subscriptions.all(b, !t.subsWritten)
 	if err != nil {
 		return err
@@ -125,7 +131,7 @@ func (t *txn) enqueueNotifications(is *kite.Issue, ev kite.Event, rev uint64) er
 			}
 			continue
 		}
-		if !a.s.Notifies(a.q, target, ev.Kind) {
+		if snoozeEnded || !a.s.Notifies(a.q, target, ev.Kind) {
 			continue
 		}
 		n := be64(t.tx.Bucket(bucketOutboxN).Get(a.key))

@@ -121,7 +121,17 @@ func TestMutedIssuesNotifyNobody(t *testing.T) {
 	require.NoError(t, err)
 	out, err = s.Outbox(ctx, sub.ID, 10)
 	require.NoError(t, err)
-	assert.Len(t, out, 1, "a subscription of every namespace is told of team-b")
+	require.Len(t, out, 1, "a subscription of every namespace is told of team-b")
+
+	// Snoozed, its resolution is told to nobody.
+	until := time.Now().Add(time.Hour)
+	_, err = s.Snooze(ctx, out[0].Issue.ID, kite.SnoozeRequest{Until: &until}, "alice")
+	require.NoError(t, err)
+	_, err = s.ResolveIssue(ctx, out[0].Issue.ID, "alice")
+	require.NoError(t, err)
+	after, err := s.Outbox(ctx, sub.ID, 10)
+	require.NoError(t, err)
+	assert.Len(t, after, 1, "nothing queued for a snoozed issue")
 }
 
 // TestSubscriptionRequestsAreChecked: a bad subscription is refused naming

@@ -107,7 +107,7 @@ func (t *txn) saveIssue(id []byte, old, is *kite.Issue, ev kite.Event) error {
 	if err := t.addEvent(id, rev, ev); err != nil {
 		return err
 	}
-	if err := t.enqueueNotifications(is, ev, rev); err != nil {
+	if err := t.enqueueNotifications(old, is, ev, rev); err != nil {
 		return err
 	}
 	return t.logChange(rev, id, opPut, "")
