@@ -268,6 +268,22 @@ func (s *Store) CreateSubscription(ctx context.Context, r kite.SubscriptionReque
 	return out, err
 }
 
+// updateSubscription runs fn in a write of the subscription id, which must
+// exist.
+func (s *Store) updateSubscription(ctx context.Context, id string, fn func(t *txn, key []byte, rec *subscriptionRecord) error) error {
+	key, err := subscriptionKey(id)
+	if err != nil {
+		return err
+	}
+	return s.update(ctx, func(t *txn) error {
+		rec, err := loadSubscription(t.tx, key)
+		if err != nil {
+			return err
+		}
+		return fn(t, key, rec)
+	})
+}
+
 // touchSubscriptions bumps the subscriptions' sequence, which invalidates
 // every cached copy.
 func (t *txn) touchSubscriptions() error {
@@ -279,14 +295,7 @@ func (t *txn) touchSubscriptions() error {
 // DeleteSubscription removes a subscription with its outbox, delivery log
 // and alerts; what it notified stays in the issues' notification records.
 func (s *Store) DeleteSubscription(ctx context.Context, id string) error {
-	key, err := subscriptionKey(id)
-	if err != nil {
-		return err
-	}
-	return s.update(ctx, func(t *txn) error {
-		if _, err := loadSubscription(t.tx, key); err != nil {
-			return err
-		}
+	return s.updateSubscription(ctx, id, func(t *txn, key []byte, _ *subscriptionRecord) error {
 		if err := t.del(bucketSubs, key); err != nil {
 			return err
 		}
@@ -333,16 +342,9 @@ func (s *Store) Outbox(ctx context.Context, id string, max int) ([]OutboxEntry, 
 // attempt goes into the subscription's delivery log, and a delivery into
 // the issue's notification record.
 func (s *Store) SettleDelivery(ctx context.Context, e *OutboxEntry, d kite.Delivery, next time.Time) error {
-	key, err := subscriptionKey(e.SubscriptionID)
-	if err != nil {
-		return err
-	}
-	okey := append(bytes.Clone(key), u64(e.Rev)...)
-	return s.update(ctx, func(t *txn) error {
-		rec, err := loadSubscription(t.tx, key)
-		if err != nil {
-			return err // deleted meanwhile: so is its outbox
-		}
+	// A subscription deleted meanwhile is not found: so is its outbox.
+	return s.updateSubscription(ctx, e.SubscriptionID, func(t *txn, key []byte, rec *subscriptionRecord) error {
+		okey := append(bytes.Clone(key), u64(e.Rev)...)
 		if t.tx.Bucket(bucketOutbox).Get(okey) == nil {
 			return nil // settled already
 		}
@@ -372,15 +374,7 @@ func (s *Store) SettleDelivery(ctx context.Context, e *OutboxEntry, d kite.Deliv
 // RecordDelivery logs a delivery made outside the outbox (an Alertmanager
 // post, a test).
 func (s *Store) RecordDelivery(ctx context.Context, d kite.Delivery) error {
-	key, err := subscriptionKey(d.SubscriptionID)
-	if err != nil {
-		return err
-	}
-	return s.update(ctx, func(t *txn) error {
-		rec, err := loadSubscription(t.tx, key)
-		if err != nil {
-			return err
-		}
+	return s.updateSubscription(ctx, d.SubscriptionID, func(t *txn, key []byte, rec *subscriptionRecord) error {
 		return t.logDelivery(key, rec, d)
 	})
 }
@@ -527,14 +521,7 @@ func (s *Store) Firing(ctx context.Context, id string) (map[string]map[string]st
 // SetFiring records what an Alertmanager now holds after a post: the
 // alerts fired (issue id -> labels) and those resolved.
 func (s *Store) SetFiring(ctx context.Context, id string, fired map[string]map[string]string, resolved []string) error {
-	key, err := subscriptionKey(id)
-	if err != nil {
-		return err
-	}
-	return s.update(ctx, func(t *txn) error {
-		if _, err := loadSubscription(t.tx, key); err != nil {
-			return err
-		}
+	return s.updateSubscription(ctx, id, func(t *txn, key []byte, _ *subscriptionRecord) error {
 		for iid, labels := range fired {
 			ik, err := parseID(iid)
 			if err != nil {
