@@ -3,12 +3,17 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/konflux-ci/kite"
 )
 
-// backupPath streams a backup of the store. It keeps no write deadline: a
-// backup of a large store takes as long as the client reads it.
+// backupPath streams a backup of the store. It has no deadline for the
+// whole: a backup of a large store takes as long as the client reads it.
+// But each write of it must go out within the server's write timeout: the
+// backup is one read transaction, which a commit that must grow the
+// store's mapping waits for, so a client that stops reading is cut off
+// rather than let it hold every write.
 const backupPath = "/api/v1/admin/backup"
 
 // backupAccess is what taking a backup asks of the Authorizer: a backup
@@ -37,7 +42,7 @@ func (s *server) backup(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	cw := &countingWriter{w: w}
+	cw := &countingWriter{w: w, rc: http.NewResponseController(w), stall: s.writeTimeout}
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
 	h.Set("Content-Disposition", `attachment; filename="kite.backup"`)
@@ -53,12 +58,19 @@ func (s *server) backup(w http.ResponseWriter, r *http.Request) {
 	s.log.InfoContext(r.Context(), "backup taken", "rev", info.Rev, "bytes", cw.n, "user", kite.PrincipalFrom(r.Context()).Name)
 }
 
+// countingWriter counts what a backup wrote, giving each write stall to
+// go out.
 type countingWriter struct {
-	w http.ResponseWriter
-	n int64
+	w     http.ResponseWriter
+	rc    *http.ResponseController
+	stall time.Duration
+	n     int64
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {
+	// Not every writer has deadlines (httptest's recorder); those hold
+	// no socket a client could leave unread.
+	_ = c.rc.SetWriteDeadline(time.Now().Add(c.stall))
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
