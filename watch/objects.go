@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
@@ -17,7 +16,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/konflux-ci/kite"
 )
@@ -71,16 +69,7 @@ type objectReconciler struct {
 func (r *objectReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	res, err := r.reconcile(ctx, req.NamespacedName)
 	r.metrics.reconciled(r.kind.label(), res, err)
-	if err == nil {
-		return ctrl.Result{}, nil
-	}
-	gvk := r.kind.gvk()
-	if permanent(err) {
-		r.log.ErrorContext(ctx, "object refused by Kite; not retried", "kind", r.kind.label(), "gvk", gvk.String(), "namespace", req.Namespace, "name", req.Name, "err", err)
-		return ctrl.Result{}, reconcile.TerminalError(err)
-	}
-	r.log.WarnContext(ctx, "reconciling object; will retry", "kind", r.kind.label(), "namespace", req.Namespace, "name", req.Name, "err", err)
-	return ctrl.Result{}, err
+	return settle(ctx, r.log, r.kind.label(), req, err, "gvk", r.kind.gvk().String())
 }
 
 func (r *objectReconciler) reconcile(ctx context.Context, key types.NamespacedName) (string, error) {
@@ -99,67 +88,26 @@ func (r *objectReconciler) reconcile(ctx context.Context, key types.NamespacedNa
 	if sel == nil {
 		sel = r.namespaces
 	}
-	if sel != nil && obj.GetNamespace() != "" {
-		var ns corev1.Namespace
-		if err := r.client.Get(ctx, types.NamespacedName{Name: obj.GetNamespace()}, &ns); err != nil {
-			return resultError, fmt.Errorf("get Namespace %s: %w", obj.GetNamespace(), err)
-		}
-		if !sel.Matches(labels.Set(ns.Labels)) {
-			return resultIgnored, nil
-		}
+	switch ok, err := selected(ctx, r.client, sel, obj.GetNamespace()); {
+	case err != nil:
+		return resultError, err
+	case !ok:
+		return resultIgnored, nil
 	}
 	v, err := r.kind.evaluate(ctx, obj, r.api)
 	if err != nil {
 		return resultError, err
 	}
-	kind := r.kind.label()
-	switch {
-	case v.resolution != nil:
-		n, err := r.tracker.ResolveScope(ctx, *v.resolution)
-		if err != nil {
-			return resultError, fmt.Errorf("resolve: %w", err)
+	what := ""
+	if v.resolution != nil {
+		what = v.resolution.ResourceType + " " + v.resolution.ResourceName
+	}
+	w := writer{tracker: r.tracker, metrics: r.metrics, now: r.now}
+	return w.apply(ctx, r.kind.label(), what, v, func(typ, reason, action, note string, args ...any) {
+		if r.events != nil {
+			r.events.Eventf(obj, nil, typ, reason, action, note, args...)
 		}
-		r.metrics.written(kind, r.now().Sub(v.completed))
-		if n > 0 {
-			r.event(obj, corev1.EventTypeNormal, "IssuesResolved", "Resolve", "Kite resolved %d issue(s) of %s %s", n, v.resolution.ResourceType, v.resolution.ResourceName)
-		}
-		return resultResolved, nil
-	case v.report != nil:
-		res, err := r.tracker.Report(ctx, *v.report)
-		if err != nil {
-			return resultError, fmt.Errorf("report: %w", err)
-		}
-		r.metrics.reported(kind, string(res.Outcome))
-		r.metrics.written(kind, r.now().Sub(v.completed))
-		recordReport(res, func(typ, reason, action, note string, args ...any) {
-			r.event(obj, typ, reason, action, note, args...)
-		})
-		return resultReported, nil
-	}
-	return resultIgnored, nil
-}
-
-func (r *objectReconciler) event(obj *unstructured.Unstructured, typ, reason, action, note string, args ...any) {
-	if r.events != nil {
-		r.events.Eventf(obj, nil, typ, reason, action, note, args...)
-	}
-}
-
-// recordReport records on the object what a report did to its issue,
-// for kubectl describe and the console.
-func recordReport(res *kite.ReportResult, event func(typ, reason, action, note string, args ...any)) {
-	is := res.Issue
-	if is == nil {
-		return
-	}
-	switch res.Outcome {
-	case kite.OutcomeCreated:
-		event(corev1.EventTypeWarning, "IssueOpened", "Report", "Kite issue %s: %s", is.ID, is.Title)
-	case kite.OutcomeReopened:
-		event(corev1.EventTypeWarning, "IssueReopened", "Report", "Kite issue %s reopened: %s", is.ID, is.Title)
-	case kite.OutcomeUpdated:
-		event(corev1.EventTypeWarning, "IssueRecurred", "Report", "Kite issue %s, occurrence %d: %s", is.ID, is.Occurrences, is.Title)
-	}
+	})
 }
 
 // completionPredicate queues objects whose completion has just changed

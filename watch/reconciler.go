@@ -7,7 +7,6 @@ import (
 	"time"
 
 	tektonv1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
@@ -17,7 +16,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/konflux-ci/kite"
 )
@@ -59,16 +57,7 @@ type PipelineRunReconciler struct {
 func (r *PipelineRunReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	res, err := r.reconcile(ctx, req.NamespacedName)
 	r.Metrics.reconciled(KindPipelineRun, res, err)
-	if err == nil {
-		return ctrl.Result{}, nil
-	}
-	if permanent(err) {
-		// Sending the same run again would be refused again.
-		r.Log.ErrorContext(ctx, "PipelineRun refused by Kite; not retried", "namespace", req.Namespace, "name", req.Name, "err", err)
-		return ctrl.Result{}, reconcile.TerminalError(err)
-	}
-	r.Log.WarnContext(ctx, "reconciling PipelineRun; will retry", "namespace", req.Namespace, "name", req.Name, "err", err)
-	return ctrl.Result{}, err
+	return settle(ctx, r.Log, KindPipelineRun, req, err)
 }
 
 // permanent reports errors that retrying cannot fix: the write was
@@ -104,45 +93,30 @@ func (r *PipelineRunReconciler) reconcile(ctx context.Context, key types.Namespa
 	if !done {
 		return resultRunning, nil
 	}
-	if r.Namespaces != nil {
-		var ns corev1.Namespace
-		if err := r.Client.Get(ctx, types.NamespacedName{Name: pr.Namespace}, &ns); err != nil {
-			return resultError, fmt.Errorf("get Namespace %s: %w", pr.Namespace, err)
-		}
-		if !r.Namespaces.Matches(labels.Set(ns.Labels)) {
-			return resultIgnored, nil
-		}
+	switch ok, err := selected(ctx, r.Client, r.Namespaces, pr.Namespace); {
+	case err != nil:
+		return resultError, err
+	case !ok:
+		return resultIgnored, nil
 	}
+	v, what := verdict{completed: o.completed}, ""
 	if o.succeeded {
 		res := r.Mapper.Resolution(&pr, o)
-		n, err := r.Tracker.ResolveScope(ctx, res)
+		v.resolution, what = &res, "pipeline "+res.ResourceName
+	} else {
+		failed, err := r.failedTasks(ctx, &pr)
 		if err != nil {
-			return resultError, fmt.Errorf("resolve: %w", err)
+			return resultError, err
 		}
-		r.Metrics.written(KindPipelineRun, r.Now().Sub(o.completed))
-		if n > 0 {
-			r.event(&pr, corev1.EventTypeNormal, "IssuesResolved", "Resolve", "Kite resolved %d issue(s) of pipeline %s", n, res.ResourceName)
+		rep := r.Mapper.Report(&pr, o, failed)
+		v.report = &rep
+	}
+	w := writer{tracker: r.Tracker, metrics: r.Metrics, now: r.Now}
+	return w.apply(ctx, KindPipelineRun, what, v, func(typ, reason, action, note string, args ...any) {
+		if r.Events != nil {
+			r.Events.Eventf(&pr, nil, typ, reason, action, note, args...)
 		}
-		return resultResolved, nil
-	}
-	failed, err := r.failedTasks(ctx, &pr)
-	if err != nil {
-		return resultError, err
-	}
-	res, err := r.Tracker.Report(ctx, r.Mapper.Report(&pr, o, failed))
-	if err != nil {
-		return resultError, fmt.Errorf("report: %w", err)
-	}
-	r.Metrics.reported(KindPipelineRun, string(res.Outcome))
-	r.Metrics.written(KindPipelineRun, r.Now().Sub(o.completed))
-	recordReport(res, func(typ, reason, action, note string, args ...any) { r.event(&pr, typ, reason, action, note, args...) })
-	return resultReported, nil
-}
-
-func (r *PipelineRunReconciler) event(pr *tektonv1.PipelineRun, typ, reason, action, note string, args ...any) {
-	if r.Events != nil {
-		r.Events.Eventf(pr, nil, typ, reason, action, note, args...)
-	}
+	})
 }
 
 // failedTasks reads the run's child TaskRuns and keeps the failed ones, in
