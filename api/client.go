@@ -73,7 +73,7 @@ func (c *Client) Report(ctx context.Context, r kite.Report) (*kite.ReportResult,
 			Title: r.Title, Description: r.Description, Severity: string(r.Severity), IssueType: string(r.IssueType),
 			State: string(r.State), Namespace: r.Namespace, Key: r.Key, Labels: r.Labels, Links: linkBodies(r.Links),
 			Scope:   scopeBody{ResourceType: r.Scope.ResourceType, ResourceName: r.Scope.ResourceName, ResourceNamespace: r.Scope.ResourceNamespace},
-			Failure: failureWire(r.Failure), runFields: wireRun(r.Run),
+			Failure: r.Failure, runFields: wireRun(r.Run),
 		}, &is)
 		if err != nil {
 			return nil, err

@@ -49,44 +49,21 @@ func links(bs []linkBody) []kite.Link {
 // completion order as the pipeline hooks' runs do. A watcher of any kind
 // (kite watch --server) reports through it.
 type createIssueBody struct {
-	Title       string            `json:"title"`
-	Description string            `json:"description"`
-	Severity    string            `json:"severity"`
-	IssueType   string            `json:"issueType"`
-	State       string            `json:"state"`
-	Namespace   string            `json:"namespace"`
-	Scope       scopeBody         `json:"scope"`
-	Links       []linkBody        `json:"links"`
-	Key         string            `json:"key"`
-	Labels      map[string]string `json:"labels"`
-	Failure     *failureBody      `json:"failure,omitempty"`
+	Title       string               `json:"title"`
+	Description string               `json:"description"`
+	Severity    string               `json:"severity"`
+	IssueType   string               `json:"issueType"`
+	State       string               `json:"state"`
+	Namespace   string               `json:"namespace"`
+	Scope       scopeBody            `json:"scope"`
+	Links       []linkBody           `json:"links"`
+	Key         string               `json:"key"`
+	Labels      map[string]string    `json:"labels"`
+	Failure     *kite.FailureContext `json:"failure,omitempty"`
 	runFields
 }
 
-// failureBody is a report's failure context on the wire.
-type failureBody struct {
-	Reason   string `json:"reason,omitempty"`
-	Task     string `json:"task,omitempty"`
-	Step     string `json:"step,omitempty"`
-	ExitCode *int   `json:"exitCode,omitempty"`
-	Message  string `json:"message,omitempty"`
-	LogURL   string `json:"logUrl,omitempty"`
-	RunID    string `json:"runId,omitempty"`
-}
-
-func failureWire(f *kite.FailureContext) *failureBody {
-	if f == nil {
-		return nil
-	}
-	return &failureBody{Reason: f.Reason, Task: f.Task, Step: f.Step, ExitCode: f.ExitCode, Message: f.Message, LogURL: f.LogURL, RunID: f.RunID}
-}
-
 func (b createIssueBody) report(actor string) (kite.Report, error) {
-	var f *kite.FailureContext
-	if b.Failure != nil {
-		f = &kite.FailureContext{Reason: b.Failure.Reason, Task: b.Failure.Task, Step: b.Failure.Step, ExitCode: b.Failure.ExitCode,
-			Message: b.Failure.Message, LogURL: b.Failure.LogURL, RunID: b.Failure.RunID}
-	}
 	// The object is named by runUid here: failure.runId is only what the
 	// log link shows.
 	run, err := b.run("")
@@ -104,7 +81,7 @@ func (b createIssueBody) report(actor string) (kite.Report, error) {
 		Links:       links(b.Links),
 		Key:         b.Key,
 		Labels:      b.Labels,
-		Failure:     f,
+		Failure:     b.Failure,
 		Run:         run,
 		Actor:       actor,
 	}, nil
