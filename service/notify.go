@@ -136,16 +136,21 @@ func (n *notifier) run(ctx context.Context) {
 	defer n.stopAll()
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()
+	seen, known := uint64(0), false
 	for {
-		n.reconcile(ctx)
+		// The subscriptions are read again only when they changed: edges
+		// come with commits, which mostly change issues.
+		if seq, err := n.s.Store.SubscriptionsSeq(); err != nil || !known || seq != seen {
+			n.reconcile(ctx)
+			seen, known = seq, err == nil
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			continue // a subscription added or deleted elsewhere
+			continue // a safety net: edges are signalled without waiting, so one may be missed
 		case <-n.s.Store.NotifyEdges():
 		}
-		n.reconcile(ctx)
 		n.mu.Lock()
 		for _, w := range n.workers {
 			select {

@@ -127,7 +127,7 @@ func (t *txn) enqueueNotifications(old, is *kite.Issue, ev kite.Event, rev uint6
 	for _, a := range subs {
 		if a.s.Kind == kite.NotifyAlertmanager {
 			if a.s.Follows(is.Namespace) {
-				t.alerts = true
+				t.notify = true
 			}
 			continue
 		}
@@ -153,7 +153,7 @@ func (t *txn) enqueueNotifications(old, is *kite.Issue, ev kite.Event, rev uint6
 		if err := t.put(bucketOutboxN, a.key, u64(n+1)); err != nil {
 			return err
 		}
-		t.outbox = true
+		t.notify = true
 	}
 	return nil
 }
@@ -282,6 +282,17 @@ func (s *Store) updateSubscription(ctx context.Context, id string, fn func(t *tx
 		}
 		return fn(t, key, rec)
 	})
+}
+
+// SubscriptionsSeq changes whenever a subscription is created or deleted:
+// the notifier reads the subscriptions again only then.
+func (s *Store) SubscriptionsSeq() (uint64, error) {
+	var seq uint64
+	err := s.view(func(tx *bolt.Tx) error {
+		seq = tx.Bucket(bucketSubs).Sequence()
+		return nil
+	})
+	return seq, err
 }
 
 // touchSubscriptions bumps the subscriptions' sequence, which invalidates
@@ -548,20 +559,6 @@ func (s *Store) SetFiring(ctx context.Context, id string, fired map[string]map[s
 	})
 }
 
-// NotifyEdges signals after a commit that queued webhook notifications
-// (true) or touched what an Alertmanager subscription follows (false),
-// for the service's notifier; it is never closed.
-func (s *Store) NotifyEdges() <-chan bool { return s.notifyEdges }
-
-// signalNotify tells the notifier, without waiting, what a commit did.
-func (s *Store) signalNotify(outbox, alerts bool) {
-	for _, v := range []struct{ on, kind bool }{{outbox, true}, {alerts, false}} {
-		if !v.on {
-			continue
-		}
-		select {
-		case s.notifyEdges <- v.kind:
-		default:
-		}
-	}
-}
+// NotifyEdges is signalled after a commit that gives the service's
+// notifier work (txn.notify); it is never closed.
+func (s *Store) NotifyEdges() <-chan struct{} { return s.notifyEdges }

@@ -134,7 +134,7 @@ func (t *txn) deleteIssue(id []byte, is *kite.Issue) error {
 	}
 	// An Alertmanager holding the issue's alert learns of it at the next
 	// sync, which resolves what no longer matches.
-	t.alerts = t.alerts || t.tx.Bucket(bucketSubs).Sequence() > 0
+	t.notify = t.notify || t.tx.Bucket(bucketSubs).Sequence() > 0
 	if err := t.deleteRelations(id); err != nil {
 		return err
 	}

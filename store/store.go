@@ -88,7 +88,7 @@ type Store struct {
 	// subscriptions caches the parsed subscriptions; notifyEdges is
 	// signalled after commits that concern them (notify.go).
 	subscriptions subscriptionCache
-	notifyEdges   chan bool
+	notifyEdges   chan struct{}
 
 	// mu guards closed and makes Close wait for writers being enqueued.
 	mu       sync.RWMutex
@@ -160,7 +160,7 @@ func Open(o Options) (*Store, error) {
 		onCommit:    o.OnCommit,
 		dir:         o.Dir,
 		edges:       make(chan struct{}, 1),
-		notifyEdges: make(chan bool, 2),
+		notifyEdges: make(chan struct{}, 1),
 	}
 	if err := s.migrate(); err != nil {
 		_ = db.Close()

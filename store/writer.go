@@ -98,7 +98,12 @@ func (s *Store) commit(batch []*writeOp) {
 			default:
 			}
 		}
-		s.signalNotify(t.outbox, t.alerts)
+		if t.notify || t.subsWritten {
+			select {
+			case s.notifyEdges <- struct{}{}:
+			default: // one is pending already
+			}
+		}
 		s.metrics.notifyDropped.Add(float64(t.dropped))
 		s.metrics.observeCommit(time.Since(start), len(batch))
 		s.applyCounts(t.counts)
@@ -155,11 +160,12 @@ type txn struct {
 	// subsWritten is set once the transaction wrote one (notify.go).
 	subscriptions *subscriptionCache
 	subsWritten   bool
-	// outbox is set when webhook notifications were queued, alerts when
-	// an issue an Alertmanager subscription follows changed, and dropped
-	// counts notifications a full outbox refused.
-	outbox, alerts bool
-	dropped        int
+	// notify is set when the notifier has work from this transaction:
+	// webhook notifications queued, an issue an Alertmanager subscription
+	// follows changed, a subscription created or deleted; dropped counts
+	// notifications a full outbox refused.
+	notify  bool
+	dropped int
 }
 
 // appendFill is the split threshold of buckets whose keys mostly arrive in
