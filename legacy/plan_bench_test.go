@@ -3,11 +3,13 @@ package legacy
 import (
 	"encoding/binary"
 	"testing"
+	"unsafe"
 )
 
 // BenchmarkPlan plans a million issues, one scope in ten with a resolved
 // predecessor and one in fifty with a racing duplicate: the memory the
-// plan costs per issue is B/op divided by a million.
+// plan allocates per issue is B/op divided by a million; what it keeps of
+// each issue while planning is bytes-kept/issue.
 //
 //	go test ./legacy -run '^$' -bench Plan -benchmem -benchtime 3x
 func BenchmarkPlan(b *testing.B) {
@@ -31,4 +33,5 @@ func BenchmarkPlan(b *testing.B) {
 		}
 		newPlan(entries, &Report{})
 	}
+	b.ReportMetric(float64(unsafe.Sizeof(entry{})), "bytes-kept/issue")
 }
