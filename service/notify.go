@@ -386,8 +386,14 @@ func (n *notifier) syncAlerts(ctx context.Context, sub kite.Subscription, firing
 	endsAt := now.Add(4 * n.o.Resend)
 	var alerts []notify.Alert
 	next := map[string]map[string]string{}
-	var opened, ended []*kite.Issue
-	endedIDs := []string{}
+	// What changed, for the subscription's log and the issues' records:
+	// alerts that began firing and those that ended.
+	var changes []kite.Delivery
+	change := func(id string, ev kite.EventKind) {
+		changes = append(changes, kite.Delivery{ID: fmt.Sprintf("%s/%s/%d", sub.ID, id, now.UnixNano()), SubscriptionID: sub.ID,
+			IssueID: id, Event: ev, Status: kite.DeliveryDelivered, Attempts: 1, Time: now.UTC()})
+	}
+	var ended []string
 	for id, is := range open {
 		labels := notify.AlertLabels(is, sub)
 		next[id] = labels
@@ -399,14 +405,14 @@ func (n *notifier) syncAlerts(ctx context.Context, sub kite.Subscription, firing
 			alerts = append(alerts, notify.FiringAlert(is, sub, n.issueURL(is), endsAt))
 		}
 		if !was {
-			opened = append(opened, is)
+			change(id, kite.EventOpened)
 		}
 	}
 	for id, labels := range firing {
 		if _, still := open[id]; !still {
 			alerts = append(alerts, notify.ResolvedAlert(labels, now))
-			endedIDs = append(endedIDs, id)
-			ended = append(ended, &kite.Issue{ID: id})
+			ended = append(ended, id)
+			change(id, kite.EventResolved)
 		}
 	}
 	for start := 0; start < len(alerts); start += alertBatch {
@@ -422,28 +428,15 @@ func (n *notifier) syncAlerts(ctx context.Context, sub kite.Subscription, firing
 		}
 		n.metrics.deliveries.WithLabelValues(string(sub.Kind), string(kite.DeliveryDelivered)).Add(float64(len(batch)))
 	}
-	if len(opened) == 0 && len(ended) == 0 && !n.firingChanged(firing, next) {
+	sameLabels := maps.EqualFunc(firing, next, func(a, b map[string]string) bool { return maps.Equal(a, b) })
+	if len(changes) == 0 && sameLabels {
 		return next, nil
 	}
-	if err := n.s.Store.SetFiring(ctx, sub.ID, next, endedIDs); err != nil {
+	// One write for what Alertmanager now holds and the changes' records.
+	if err := n.s.Store.SetFiring(ctx, sub.ID, next, ended, changes); err != nil {
 		return nil, err
 	}
-	for _, group := range []struct {
-		issues []*kite.Issue
-		event  kite.EventKind
-	}{{opened, kite.EventOpened}, {ended, kite.EventResolved}} {
-		for _, is := range group.issues {
-			if err := n.s.Store.RecordDelivery(ctx, kite.Delivery{ID: fmt.Sprintf("%s/%s/%d", sub.ID, is.ID, now.UnixNano()), SubscriptionID: sub.ID,
-				IssueID: is.ID, Event: group.event, Status: kite.DeliveryDelivered, Attempts: 1, Time: now.UTC()}); err != nil {
-				return nil, err
-			}
-		}
-	}
 	return next, nil
-}
-
-func (n *notifier) firingChanged(before, after map[string]map[string]string) bool {
-	return !maps.EqualFunc(before, after, func(a, b map[string]string) bool { return maps.Equal(a, b) })
 }
 
 // openMatches finds the open issues the subscription holds alerts for, at

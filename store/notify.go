@@ -530,9 +530,15 @@ func (s *Store) Firing(ctx context.Context, id string) (map[string]map[string]st
 }
 
 // SetFiring records what an Alertmanager now holds after a post: the
-// alerts fired (issue id -> labels) and those resolved.
-func (s *Store) SetFiring(ctx context.Context, id string, fired map[string]map[string]string, resolved []string) error {
-	return s.updateSubscription(ctx, id, func(t *txn, key []byte, _ *subscriptionRecord) error {
+// alerts fired (issue id -> labels) and those resolved, with the
+// deliveries that tell of the changes, in one write.
+func (s *Store) SetFiring(ctx context.Context, id string, fired map[string]map[string]string, resolved []string, changes []kite.Delivery) error {
+	return s.updateSubscription(ctx, id, func(t *txn, key []byte, rec *subscriptionRecord) error {
+		for _, d := range changes {
+			if err := t.logDelivery(key, rec, d); err != nil {
+				return err
+			}
+		}
 		for iid, labels := range fired {
 			ik, err := parseID(iid)
 			if err != nil {
