@@ -25,28 +25,13 @@ const (
 	ScopeTaken ImportOutcome = "scope taken"
 )
 
-// Import writes an exported issue (kite export) as it was, in one
-// transaction: its id, namespace, state, times and counts, its timeline
-// with the times it had, and its comments; a last timeline entry says it
-// was imported. Relations are joined by RelateIssues once both issues are
-// in. Mutes are worked out again from this store's silences.
-func (s *Store) Import(ctx context.Context, rec *kite.ExportRecord) (ImportOutcome, error) {
-	return s.ImportFrom(ctx, rec, "imported (kite import)")
-}
-
-// ImportFrom is Import with the last timeline entry's message saying where
-// the issue came from.
-func (s *Store) ImportFrom(ctx context.Context, rec *kite.ExportRecord, note string) (ImportOutcome, error) {
-	out, err := s.ImportBatch(ctx, []*kite.ExportRecord{rec}, note)
-	if err != nil {
-		return "", err
-	}
-	return out[0], nil
-}
-
-// ImportBatch imports several records as ImportFrom does, in one
+// ImportBatch writes exported issues (kite export) as they were, in one
 // transaction: one commit (and one fsync) for the lot, which is what makes
-// a large import take seconds instead of minutes. A record that fails
+// a large import take seconds instead of minutes. Each keeps its id,
+// namespace, state, times and counts, its timeline with the times it had,
+// and its comments; a last timeline entry, note, says where it came from.
+// Relations are joined by RelateIssues once both issues are in. Mutes are
+// worked out again from this store's silences. A record that fails
 // CheckImport fails the whole batch before anything is written.
 func (s *Store) ImportBatch(ctx context.Context, recs []*kite.ExportRecord, note string) ([]ImportOutcome, error) {
 	keys := make([][]byte, len(recs))

@@ -23,7 +23,13 @@ func TestImportOutcomes(t *testing.T) {
 
 	for _, f := range []func(*kite.ExportRecord) (store.ImportOutcome, error){
 		func(r *kite.ExportRecord) (store.ImportOutcome, error) { return s.WouldImport(ctx, r) },
-		func(r *kite.ExportRecord) (store.ImportOutcome, error) { return s.Import(ctx, r) },
+		func(r *kite.ExportRecord) (store.ImportOutcome, error) {
+			out, err := s.ImportBatch(ctx, []*kite.ExportRecord{r}, "imported")
+			if err != nil {
+				return "", err
+			}
+			return out[0], nil
+		},
 	} {
 		got, err := f(rec)
 		require.NoError(t, err)
